@@ -1,0 +1,248 @@
+"""WorkflowEngine: the one facade over SpiffWorkflow.
+
+Callers hand in BPMN bytes and an opaque state string and get plain values back; nothing
+outside this package sees a SpiffWorkflow object. The state stored per instance holds the
+workflow without its spec: the spec is parsed once per diagram version and cached, so a
+running instance always continues on the diagram version it started on.
+"""
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.defaults import (
+    BoundaryEvent, EndEvent, ExclusiveGateway, IntermediateCatchEvent, ParallelGateway, StartEvent,
+)
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.camunda.parser import CamundaParser
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.camunda.specs.user_task import UserTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from . import expressions
+from .safe_xml import UnsafeXmlError, parse_bpmn_bytes
+
+SLA_PROPERTY = 'sla'
+ALLOWED_SPEC_CLASSES = (UserTask, StartEvent, EndEvent, ExclusiveGateway, ParallelGateway,
+                        IntermediateCatchEvent, BoundaryEvent)
+
+
+class EngineError(Exception):
+    """A workflow operation could not be carried out."""
+
+
+class DiagramError(EngineError):
+    """The diagram cannot be used; `problems` maps element id (or '') to messages."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__('; '.join(f'{k or "diagram"}: {m}' for k, msgs in problems.items() for m in msgs))
+
+
+class TaskNotReadyError(EngineError):
+    """The task does not exist in this instance or is not waiting for a person."""
+
+
+class NoPathError(EngineError):
+    """A gateway found no outgoing flow for the submitted data."""
+
+
+@dataclass(frozen=True)
+class UserTaskInfo:
+    bpmn_id: str
+    name: str
+    lane: str | None
+    form_key: str | None
+    sla: str | None
+    documentation: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    task_id: str
+    info: UserTaskInfo
+
+
+@dataclass(frozen=True)
+class StepResult:
+    state: str
+    ready_tasks: list
+    completed: bool
+    end_event_id: str | None = None
+    end_event_name: str | None = None
+
+
+@dataclass
+class ProcessModel:
+    process_id: str
+    sha256: str
+    spec: object = field(repr=False)
+    subprocess_specs: dict = field(repr=False)
+    user_tasks: dict = field(default_factory=dict)
+    end_events: dict = field(default_factory=dict)
+
+
+class _SafeExpressionEnvironment(BasePythonScriptEngineEnvironment):
+    """Conditions go through our evaluator; scripts never run."""
+
+    def evaluate(self, expression, context, external_context=None):
+        return expressions.evaluate(expression, {**(external_context or {}), **context})
+
+    def execute(self, script, context, external_context=None):
+        raise PermissionError('Skrip tidak diizinkan dalam diagram SIKANDA')
+
+    def call_service(self, context, **kwargs):
+        raise PermissionError('Service task tidak diizinkan dalam diagram SIKANDA')
+
+
+class WorkflowEngine:
+    def __init__(self, cache_size=32):
+        self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG))
+        self._script_engine = PythonScriptEngine(environment=_SafeExpressionEnvironment())
+        self._models = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    # --- diagrams -------------------------------------------------------------------
+
+    def load(self, bpmn_bytes, process_id):
+        """Parse (or fetch from cache) a diagram; raises DiagramError if it cannot run."""
+        if isinstance(bpmn_bytes, str):
+            bpmn_bytes = bpmn_bytes.encode('utf-8')
+        key = (hashlib.sha256(bpmn_bytes).hexdigest(), process_id)
+        with self._lock:
+            if key in self._models:
+                self._models.move_to_end(key)
+                return self._models[key]
+        model = self._parse(bpmn_bytes, process_id, key[0])
+        with self._lock:
+            self._models[key] = model
+            while len(self._models) > self._cache_size:
+                self._models.popitem(last=False)
+        return model
+
+    def _parse(self, bpmn_bytes, process_id, sha):
+        try:
+            root = parse_bpmn_bytes(bpmn_bytes)
+        except UnsafeXmlError as exc:
+            raise DiagramError({'': [str(exc)]}) from None
+        parser = CamundaParser()
+        try:
+            parser.add_bpmn_xml(root, filename=f'{process_id}.bpmn')
+            if process_id not in parser.get_process_ids():
+                raise DiagramError({'': [f'Proses "{process_id}" tidak ditemukan atau tidak executable']})
+            spec = parser.get_spec(process_id)
+            subprocess_specs = parser.get_subprocess_specs(process_id)
+        except ValidationException as exc:
+            raise DiagramError({getattr(exc, 'id', '') or '': [str(exc).splitlines()[0]]}) from None
+        except SpiffWorkflowException as exc:
+            raise DiagramError({'': [str(exc).splitlines()[0]]}) from None
+        model = ProcessModel(process_id, sha, spec, subprocess_specs)
+        problems = self._inspect(model)
+        if problems:
+            raise DiagramError(problems)
+        return model
+
+    def _inspect(self, model):
+        """Collect user tasks and end events; refuse elements that could run code."""
+        problems = {}
+        if model.subprocess_specs:
+            problems.setdefault('', []).append('Subproses / call activity belum didukung')
+        for spec in model.spec.task_specs.values():
+            bpmn_id = getattr(spec, 'bpmn_id', None)
+            if bpmn_id is None:
+                continue  # engine-internal specs (Start, End, joins)
+            if not isinstance(spec, ALLOWED_SPEC_CLASSES):
+                problems.setdefault(bpmn_id, []).append(
+                    f'Elemen {type(spec).__name__} tidak diizinkan (hanya user task, gateway dan event)')
+                continue
+            if isinstance(spec, UserTask):
+                model.user_tasks[bpmn_id] = UserTaskInfo(
+                    bpmn_id=bpmn_id, name=spec.bpmn_name or bpmn_id, lane=spec.lane,
+                    form_key=spec.form.key if spec.form else None,
+                    sla=spec.extensions.get(SLA_PROPERTY), documentation=spec.documentation)
+            elif isinstance(spec, EndEvent):
+                model.end_events[bpmn_id] = spec.bpmn_name or bpmn_id
+            for condition, _target in getattr(spec, 'cond_task_specs', []) or []:
+                condition = condition.args[0] if condition is not None else None
+                if condition is None:
+                    continue
+                try:
+                    expressions.compile_expression(condition)
+                except expressions.ExpressionError as exc:
+                    problems.setdefault(bpmn_id, []).append(f'Kondisi "{condition}": {exc}')
+        return problems
+
+    # --- instances ------------------------------------------------------------------
+
+    def start(self, model):
+        """Create an instance and run it to its first human task."""
+        workflow = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=self._script_engine)
+        self._run_engine(workflow)
+        return self._result(model, workflow)
+
+    def complete(self, model, state, task_id, data):
+        """Complete one READY user task with form data; returns the new state."""
+        if any(str(key).startswith('_') for key in data):
+            raise EngineError('Nama field tidak boleh diawali garis bawah')
+        workflow = self._restore(model, state)
+        task = self._ready_task(workflow, task_id)
+        task.data.update(data)
+        task.run()
+        self._run_engine(workflow)
+        return self._result(model, workflow)
+
+    def ready_tasks(self, model, state):
+        return self._ready(model, self._restore(model, state))
+
+    def _run_engine(self, workflow):
+        try:
+            workflow.do_engine_steps()
+        except SpiffWorkflowException as exc:
+            # the caller discards this workflow object; nothing half-run is stored
+            raise NoPathError(str(exc).splitlines()[0]) from None
+
+    def _ready_task(self, workflow, task_id):
+        try:
+            task = workflow.get_task_from_id(UUID(str(task_id)))
+        except (ValueError, KeyError, TypeError):
+            task = None
+        if task is None or task.state != TaskState.READY or not isinstance(task.task_spec, UserTask):
+            raise TaskNotReadyError('Tugas tidak tersedia atau sudah selesai')
+        return task
+
+    def _restore(self, model, state):
+        dct = json.loads(state)
+        dct['spec'], dct['subprocess_specs'] = model.spec, model.subprocess_specs
+        workflow = self._serializer.from_dict(dct)
+        # the serializer does not keep the script engine: always put ours back
+        workflow.script_engine = self._script_engine
+        return workflow
+
+    def _dump(self, workflow):
+        dct = self._serializer.to_dict(workflow)
+        del dct['spec'], dct['subprocess_specs']
+        return json.dumps(dct, separators=(',', ':'))
+
+    def _ready(self, model, workflow):
+        return [ReadyTask(str(task.id), model.user_tasks[task.task_spec.bpmn_id])
+                for task in workflow.get_tasks(state=TaskState.READY, manual=True)
+                if task.task_spec.bpmn_id in model.user_tasks]
+
+    def _result(self, model, workflow):
+        completed = workflow.is_completed()
+        end_id = None
+        if completed:
+            ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
+                    if t.task_spec.bpmn_id in model.end_events]
+            end_id = ends[-1].task_spec.bpmn_id if ends else None
+        return StepResult(state=self._dump(workflow), ready_tasks=self._ready(model, workflow),
+                          completed=completed, end_event_id=end_id,
+                          end_event_name=model.end_events.get(end_id))
