@@ -17,7 +17,12 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.defaults import (
-    BoundaryEvent, EndEvent, ExclusiveGateway, IntermediateCatchEvent, ParallelGateway, StartEvent,
+    BoundaryEvent,
+    EndEvent,
+    ExclusiveGateway,
+    IntermediateCatchEvent,
+    ParallelGateway,
+    StartEvent,
 )
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser import CamundaParser

@@ -92,7 +92,7 @@ def _eval(node, data):
 
 def _compare(node, data):
     left = _eval(node.left, data)
-    for op, right_node in zip(node.ops, node.comparators):
+    for op, right_node in zip(node.ops, node.comparators, strict=True):
         right = _eval(right_node, data)
         try:
             if not _COMPARE[type(op)](left, right):

@@ -1,0 +1,60 @@
+"""SIKANDA — Sistem Informasi Kewaspadaan Dini di Daerah, Kabupaten Balangan."""
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.config import load_config
+from app.extensions import csrf, db, file_store, login_manager, migrate
+
+
+def create_app(config=None):
+    app = Flask(__name__)
+    load_config(app, config)
+    _init_extensions(app)
+    _register_blueprints(app)
+    from app import cli, errors, templating
+    errors.register(app)
+    cli.register(app)
+    templating.register(app)
+    return app
+
+
+def _init_extensions(app):
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / 'migrations'))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = 'auth.login'
+    login_manager.login_message = 'Silakan masuk untuk melanjutkan.'
+    login_manager.login_message_category = 'warning'
+    login_manager.session_protection = 'strong'
+    file_store.init_app(app)
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        from app.models import User
+        user = db.session.get(User, int(user_id))
+        return user if user and user.active else None
+
+
+def _register_blueprints(app):
+    from app.api import bp as api_bp
+    from app.auth import bp as auth_bp
+    from app.inbox import bp as inbox_bp
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(inbox_bp)
+    app.register_blueprint(api_bp, url_prefix='/api/v1')
+    csrf.exempt(api_bp)  # the API takes bearer tokens only, never the session cookie
+
+
+@event.listens_for(Engine, 'connect')
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL for concurrent readers, enforced foreign keys, and waiting instead of failing on a lock."""
+    if type(dbapi_connection).__module__.startswith('sqlite3'):
+        cursor = dbapi_connection.cursor()
+        cursor.execute('PRAGMA journal_mode=WAL')
+        cursor.execute('PRAGMA foreign_keys=ON')
+        cursor.execute('PRAGMA busy_timeout=5000')
+        cursor.close()

@@ -1,0 +1,111 @@
+"""OpenAPI 3 description of the JSON API v1."""
+
+ERROR = {'$ref': '#/components/schemas/Error'}
+
+
+def _json(schema):
+    return {'content': {'application/json': {'schema': schema}}}
+
+
+def _responses(ok_status, ok_schema, *errors):
+    responses = {str(ok_status): {'description': 'OK', **_json(ok_schema)}}
+    for status in errors:
+        responses[str(status)] = {'description': 'Galat', **_json(ERROR)}
+    return responses
+
+
+def _op(summary, ok_schema, *errors, ok_status=200, body=None, secured=True, params=()):
+    operation = {'summary': summary, 'responses': _responses(ok_status, ok_schema, *errors)}
+    if body:
+        operation['requestBody'] = body
+    if not secured:
+        operation['security'] = []
+    if params:
+        operation['parameters'] = [{'name': p, 'in': 'path', 'required': True,
+                                    'schema': {'type': 'integer' if p.endswith('id') and p != 'process_id'
+                                               else 'string'}} for p in params]
+    return operation
+
+
+def _ref(name):
+    return {'$ref': f'#/components/schemas/{name}'}
+
+
+SCHEMAS = {
+    'Error': {'type': 'object', 'required': ['error', 'status'], 'properties': {
+        'error': {'type': 'string'}, 'status': {'type': 'integer'},
+        'errors': {'type': 'object', 'additionalProperties': {'type': 'array', 'items': {'type': 'string'}}}}},
+    'Task': {'type': 'object', 'required': ['id', 'instance_id', 'name', 'lane', 'form_key', 'created_at',
+                                            'due_at', 'overdue', 'claimed_by'], 'properties': {
+        'id': {'type': 'integer'}, 'instance_id': {'type': 'integer'}, 'name': {'type': 'string'},
+        'bpmn_id': {'type': 'string'}, 'lane': {'type': ['string', 'null']}, 'form_key': {'type': ['string', 'null']},
+        'status': {'type': 'string'}, 'created_at': {'type': 'string', 'format': 'date-time'},
+        'due_at': {'type': ['string', 'null'], 'format': 'date-time'}, 'overdue': {'type': 'boolean'},
+        'claimed_by': {'type': ['string', 'null']}}},
+    'Field': {'type': 'object', 'required': ['name', 'type', 'required'], 'properties': {
+        'name': {'type': 'string'}, 'label': {'type': 'string'}, 'type': {'type': 'string'},
+        'required': {'type': 'boolean'}, 'choices': {'type': ['array', 'null'], 'items': {'type': 'object'}}}},
+    'Report': {'type': 'object', 'properties': {
+        'nomor': {'type': 'string'}, 'judul': {'type': ['string', 'null']}, 'status': {'type': 'string'},
+        'tahap_sop': {'type': 'string'}, 'kecamatan_kode': {'type': ['string', 'null']},
+        'desa_kode': {'type': ['string', 'null']}, 'aspek': {'type': ['string', 'null']},
+        'jenis_athg': {'type': ['string', 'null']}, 'tahap_konflik': {'type': ['string', 'null']},
+        'eskalasi': {'type': ['string', 'null']}, 'klasifikasi': {'type': ['string', 'null']},
+        'waktu_kejadian': {'type': ['string', 'null']}, 'reporter': {'type': 'string'},
+        'created_at': {'type': 'string'}}},
+    'Instance': {'type': 'object', 'required': ['id', 'status', 'process_version', 'tasks'], 'properties': {
+        'id': {'type': 'integer'}, 'status': {'type': 'string'}, 'process_id': {'type': 'string'},
+        'process_version': {'type': 'integer'}, 'result': {'type': ['string', 'null']},
+        'created_at': {'type': 'string'}, 'completed_at': {'type': ['string', 'null']},
+        'tasks': {'type': 'array', 'items': _ref('Task')}, 'report': _ref('Report')}},
+    'Event': {'type': 'object', 'required': ['id', 'at', 'action', 'hash', 'prev_hash'], 'properties': {
+        'id': {'type': 'integer'}, 'at': {'type': 'string'}, 'actor': {'type': ['string', 'null']},
+        'role': {'type': ['string', 'null']}, 'action': {'type': 'string'}, 'task_id': {'type': ['integer', 'null']},
+        'detail': {'type': 'object'}, 'prev_hash': {'type': 'string'}, 'hash': {'type': 'string'}}},
+}
+
+FORM_BODY = {'description': 'Isian formulir tugas: JSON, atau multipart/form-data bila ada foto (field `foto`).',
+             'content': {'application/json': {'schema': {'type': 'object'}},
+                         'multipart/form-data': {'schema': {'type': 'object'}}}}
+
+
+def openapi_document():
+    task = _ref('Task')
+    return {
+        'openapi': '3.1.0',
+        'info': {'title': 'SIKANDA API', 'version': '1.0.0',
+                 'description': 'Sistem Informasi Kewaspadaan Dini di Daerah, Kabupaten Balangan. '
+                                'Waktu dalam ISO-8601 WITA (+08:00).'},
+        'servers': [{'url': '/api/v1'}],
+        'security': [{'bearerAuth': []}],
+        'components': {'schemas': SCHEMAS,
+                       'securitySchemes': {'bearerAuth': {'type': 'http', 'scheme': 'bearer'}}},
+        'paths': {
+            '/auth/token': {'post': _op(
+                'Tukar nama pengguna dan kata sandi dengan token', {'type': 'object', 'required': ['token'],
+                                                                   'properties': {'token': {'type': 'string'}}},
+                401, secured=False, body={'content': {'application/json': {'schema': {
+                    'type': 'object', 'required': ['username', 'password'],
+                    'properties': {'username': {'type': 'string'}, 'password': {'type': 'string'}}}}}})},
+            '/me': {'get': _op('Pengguna dan perannya', {'type': 'object', 'properties': {
+                'username': {'type': 'string'}, 'roles': {'type': 'array', 'items': {'type': 'string'}}}}, 401)},
+            '/processes/{process_id}/instances': {'post': _op(
+                'Mulai laporan baru (tugas pertama untuk pelapor)', _ref('Instance'), 401, 403, 404,
+                ok_status=201, params=('process_id',))},
+            '/tasks': {'get': _op('Kotak tugas pemanggil (hanya lajurnya)', {'type': 'array', 'items': task}, 401)},
+            '/tasks/{task_id}': {'get': _op('Tugas beserta deskripsi formulirnya', {'allOf': [task, {
+                'type': 'object', 'properties': {'fields': {'type': 'array', 'items': _ref('Field')}}}]},
+                401, 403, 404, 409, params=('task_id',))},
+            '/tasks/{task_id}/claim': {'post': _op('Klaim tugas', task, 401, 403, 404, 409, params=('task_id',))},
+            '/tasks/{task_id}/release': {'post': _op('Lepas tugas', task, 401, 403, 404, 409,
+                                                     params=('task_id',))},
+            '/tasks/{task_id}/complete': {'post': _op(
+                'Selesaikan tugas', {'type': 'object', 'properties': {'instance': _ref('Instance')}},
+                401, 403, 404, 409, 422, body=FORM_BODY, params=('task_id',))},
+            '/instances/{instance_id}': {'get': _op('Status instans dan ringkasan laporan', _ref('Instance'),
+                                                    401, 403, 404, params=('instance_id',))},
+            '/instances/{instance_id}/history': {'get': _op(
+                'Riwayat kejadian berurutan', {'type': 'array', 'items': _ref('Event')}, 401, 403, 404,
+                params=('instance_id',))},
+        },
+    }

@@ -1,0 +1,135 @@
+from flask import current_app, g, jsonify, request
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+
+from app.api import bp
+from app.api.auth import Unauthorized, token_required
+from app.api.openapi import openapi_document
+from app.api.serialize import event_json, instance_json, task_json
+from app.services import audit, queries, users, views, workflow
+from app.services.attachments import Upload
+from app.services.errors import ValidationFailed
+from app.uow import unit_of_work
+from forms import LaporanInformasiForm, form_class
+
+
+@bp.post('/auth/token')
+def issue_token():
+    body = request.get_json(silent=True) or {}
+    with unit_of_work():
+        user = users.authenticate(str(body.get('username', '')), str(body.get('password', '')))
+        if user is None:
+            audit.record('auth.login_failed', detail={'username': str(body.get('username', ''))[:64],
+                                                      'ip': request.remote_addr, 'channel': 'api'})
+        else:
+            token = users.issue_token(user, current_app.config['API_TOKEN_HOURS'])
+            audit.record('auth.token_issued', user, detail={'ip': request.remote_addr})
+    if user is None:
+        raise Unauthorized('Nama pengguna atau kata sandi salah')
+    return jsonify({'token': token, 'token_type': 'Bearer',
+                    'expires_in': current_app.config['API_TOKEN_HOURS'] * 3600})
+
+
+@bp.get('/me')
+@token_required
+def me():
+    return jsonify({'username': g.api_user.username, 'full_name': g.api_user.full_name,
+                    'roles': g.api_user.role_codes})
+
+
+@bp.post('/processes/<process_id>/instances')
+@token_required
+def start_instance(process_id):
+    with unit_of_work():
+        instance = workflow.start_report(g.api_user, process_id)
+    return jsonify(_instance(instance.id)), 201
+
+
+@bp.get('/tasks')
+@token_required
+def list_tasks():
+    return jsonify([task_json(task) for task, _report in queries.inbox(g.api_user)])
+
+
+@bp.get('/tasks/<int:task_id>')
+@token_required
+def get_task(task_id):
+    view = views.task_view(task_id, g.api_user)
+    return jsonify(task_json(view.task) | {'fields': form_class(view.task.form_key).describe(),
+                                           'report_nomor': view.report.nomor})
+
+
+@bp.post('/tasks/<int:task_id>/claim')
+@token_required
+def claim_task(task_id):
+    with unit_of_work():
+        task = workflow.claim_task(task_id, g.api_user)
+    return jsonify(task_json(task))
+
+
+@bp.post('/tasks/<int:task_id>/release')
+@token_required
+def release_task(task_id):
+    with unit_of_work():
+        task = workflow.release_task(task_id, g.api_user)
+    return jsonify(task_json(task))
+
+
+@bp.post('/tasks/<int:task_id>/complete')
+@token_required
+def complete_task(task_id):
+    view = views.task_view(task_id, g.api_user)
+    form = form_class(view.task.form_key)(formdata=_formdata(), meta={'csrf': False})
+    uploads = []
+    if isinstance(form, LaporanInformasiForm):
+        form.existing_photos = view.photo_count
+    if not form.validate():
+        raise ValidationFailed('Data tidak valid', form.errors)
+    if isinstance(form, LaporanInformasiForm):
+        uploads = [Upload(f.filename, f.read()) for f in form.uploaded_files()]
+    data = form.task_data()
+    config = current_app.config
+    submission = workflow.Submission(data=data, photos=uploads, photo_caption=data.get('keterangan_foto'),
+                                     max_photo_bytes=config['MAX_PHOTO_BYTES'], max_photos=config['MAX_PHOTOS'])
+    with unit_of_work():
+        instance = workflow.complete_task(task_id, g.api_user, submission)
+    return jsonify({'instance': _instance(instance.id)})
+
+
+@bp.get('/instances/<int:instance_id>')
+@token_required
+def get_instance(instance_id):
+    queries.report_for_instance(instance_id, g.api_user)
+    return jsonify(_instance(instance_id))
+
+
+@bp.get('/instances/<int:instance_id>/history')
+@token_required
+def instance_history(instance_id):
+    queries.report_for_instance(instance_id, g.api_user)
+    return jsonify([event_json(e) for e in queries.instance_events(instance_id)])
+
+
+@bp.get('/openapi.json')
+def openapi():
+    return jsonify(openapi_document())
+
+
+def _instance(instance_id):
+    report = queries.report_by_instance(instance_id)
+    return instance_json(report.instance, report, queries.open_tasks(instance_id))
+
+
+def _formdata():
+    """Multipart as sent; JSON flattened to the strings a browser form would send."""
+    if not request.is_json:
+        return CombinedMultiDict([request.files, request.form])
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationFailed('Badan permintaan harus objek JSON', {'_body': ['Harus objek JSON']})
+    pairs = []
+    for key, value in body.items():
+        for item in value if isinstance(value, list) else [value]:
+            if item is None or item is False:
+                continue
+            pairs.append((key, 'y' if item is True else str(item)))
+    return MultiDict(pairs)

@@ -1,0 +1,42 @@
+"""JSON shapes of the API (times are ISO-8601 in WITA)."""
+from app.timeutil import to_wita, utcnow
+
+
+def iso(value):
+    local = to_wita(value)
+    return local.isoformat() if local else None
+
+
+def task_json(task):
+    return {
+        'id': task.id, 'instance_id': task.instance_id, 'name': task.name, 'bpmn_id': task.bpmn_id,
+        'lane': task.lane, 'form_key': task.form_key, 'status': task.status, 'created_at': iso(task.created_at),
+        'due_at': iso(task.due_at), 'overdue': bool(task.due_at and task.due_at < utcnow()),
+        'claimed_by': task.claimed_by.username if task.claimed_by else None,
+    }
+
+
+def report_json(report):
+    return {
+        'nomor': report.nomor, 'judul': report.judul, 'status': report.status, 'tahap_sop': report.tahap_sop,
+        'kecamatan_kode': report.kecamatan_kode, 'desa_kode': report.desa_kode, 'aspek': report.aspek,
+        'jenis_athg': report.jenis_athg, 'tahap_konflik': report.tahap_konflik, 'eskalasi': report.eskalasi,
+        'klasifikasi': report.klasifikasi, 'waktu_kejadian': iso(report.waktu_kejadian),
+        'reporter': report.reporter.username, 'created_at': iso(report.created_at),
+    }
+
+
+def instance_json(instance, report, open_tasks):
+    return {
+        'id': instance.id, 'status': instance.status, 'process_id': instance.definition.process_id,
+        'process_version': instance.definition.version, 'result': instance.end_event_name,
+        'created_at': iso(instance.created_at), 'completed_at': iso(instance.completed_at),
+        'tasks': [task_json(t) for t in open_tasks], 'report': report_json(report),
+    }
+
+
+def event_json(event):
+    detail = {k: v for k, v in (event.detail or {}).items() if k != 'data'}
+    return {'id': event.id, 'at': iso(event.created_at), 'actor': event.actor_username, 'role': event.role,
+            'action': event.action, 'task_id': event.human_task_id, 'detail': detail,
+            'prev_hash': event.prev_hash, 'hash': event.hash}

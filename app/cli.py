@@ -1,0 +1,67 @@
+"""Flask commands: seed-demo, create-user, install-diagrams, audit verify (db upgrade comes from Flask-Migrate)."""
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.roles import ROLE_LABELS
+from app.services import audit, processes, users
+from app.uow import unit_of_work
+
+DEMO_USERS = [
+    ('agen1', 'Ahmad Fauzi', ['agen']),
+    ('agen2', 'Siti Rahmah', ['agen']),
+    ('verifikator1', 'Rudi Hartono', ['verifikator']),
+    ('administrator1', 'Nurul Hidayah', ['administrator']),
+    ('pimpinan1', 'H. Abdul Hadi', ['pimpinan']),
+    ('pemilikproses1', 'Dewi Lestari', ['pemilik_proses']),
+    ('auditor1', 'Bambang Wijaya', ['auditor']),
+    ('superadmin1', 'Admin Sistem', ['superadmin']),
+]
+
+
+def register(app):
+    @app.cli.command('install-diagrams')
+    def install_diagrams():
+        """Store the diagrams shipped in bpmn/ as version 1 where missing."""
+        with unit_of_work():
+            installed = processes.install_shipped_diagrams()
+        click.echo(f'{len(installed)} diagram dipasang.')
+
+    @app.cli.command('seed-demo')
+    @click.option('--password', default='sikanda123', show_default=True, help='Kata sandi semua pengguna demo')
+    @click.option('--samples', default=0, show_default=True, help='Jumlah laporan contoh')
+    def seed_demo(password, samples):
+        """Demo users (one per role), the shipped diagram and optional sample reports."""
+        with unit_of_work():
+            processes.install_shipped_diagrams()
+            created = [users.create_user(u, name, password, roles) for u, name, roles in DEMO_USERS
+                       if users.find_user(u) is None]
+        click.echo(f'{len(created)} pengguna demo dibuat (kata sandi: {password}).')
+        if samples:
+            from app.demo import create_samples
+            with click.progressbar(length=samples, label='Membuat laporan contoh') as bar:
+                create_samples(samples, current_app.config, progress=bar.update)
+
+    @app.cli.command('create-user')
+    @click.argument('username')
+    @click.option('--name', 'full_name', default=None, help='Nama lengkap')
+    @click.option('--role', 'roles', multiple=True, required=True, type=click.Choice(sorted(ROLE_LABELS)))
+    @click.password_option()
+    def create_user(username, full_name, roles, password):
+        """Create a user with one or more roles."""
+        with unit_of_work():
+            user = users.create_user(username, full_name, password, list(roles))
+        click.echo(f'Pengguna {user.username} dibuat dengan peran {", ".join(roles)}.')
+
+    audit_group = AppGroup('audit', help='Jejak audit.')
+
+    @audit_group.command('verify')
+    def verify():
+        """Check the hash chain of the audit trail; exit code 1 names the first broken event."""
+        broken = audit.verify_chain()
+        if broken is not None:
+            click.echo(f'Rantai audit RUSAK mulai kejadian #{broken}.', err=True)
+            raise SystemExit(1)
+        click.echo('Rantai audit utuh.')
+
+    app.cli.add_command(audit_group)

@@ -1,0 +1,141 @@
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from app.auth.decorators import roles_required
+from app.extensions import file_store
+from app.inbox import bp
+from app.inbox.forms import TaskActionForm
+from app.roles import AGEN, PIMPINAN, READ_ALL_ROLES
+from app.services import audit, queries, views, workflow
+from app.services.attachments import Upload
+from app.services.errors import ValidationFailed
+from app.uow import unit_of_work
+from forms import LaporanInformasiForm, form_class
+
+
+@bp.route('/')
+@login_required
+def home():
+    return render_template('inbox/home.html', rows=queries.inbox(current_user), action_form=TaskActionForm())
+
+
+@bp.route('/laporan/baru', methods=['GET', 'POST'])
+@roles_required(AGEN)
+def new_report():
+    form = LaporanInformasiForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                instance = workflow.start_report(current_user)
+                first = queries.open_tasks(instance.id)[0]
+                workflow.complete_task(first.id, current_user, _submission(form))
+        except ValidationFailed as exc:
+            _add_errors(form, exc)
+        else:
+            flash('Laporan terkirim ke verifikator. Terima kasih.', 'success')
+            return redirect(url_for('inbox.report', instance_id=instance.id))
+    return _render_form('inbox/new_report.html', form)
+
+
+@bp.route('/tugas/<int:task_id>', methods=['GET', 'POST'])
+@login_required
+def task(task_id):
+    view = views.task_view(task_id, current_user)
+    form = form_class(view.task.form_key)()
+    if isinstance(form, LaporanInformasiForm):
+        form.existing_photos = view.photo_count
+        if request.method == 'GET':
+            _prefill_revision(form, view)
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                workflow.complete_task(task_id, current_user, _submission(form))
+        except ValidationFailed as exc:
+            _add_errors(form, exc)
+        else:
+            flash(f'"{view.task.name}" selesai untuk laporan {view.report.nomor}.', 'success')
+            return redirect(url_for('inbox.home'))
+    return _render_form('inbox/task.html', form, view=view, action_form=TaskActionForm())
+
+
+@bp.route('/tugas/<int:task_id>/klaim', methods=['POST'])
+@login_required
+def claim(task_id):
+    if TaskActionForm().validate_on_submit():
+        with unit_of_work():
+            workflow.claim_task(task_id, current_user)
+        flash('Tugas diklaim: sekarang hanya Anda yang dapat mengerjakannya.', 'info')
+    return redirect(request.referrer or url_for('inbox.home'))
+
+
+@bp.route('/tugas/<int:task_id>/lepas', methods=['POST'])
+@login_required
+def release(task_id):
+    if TaskActionForm().validate_on_submit():
+        with unit_of_work():
+            workflow.release_task(task_id, current_user)
+        flash('Tugas dilepas dan kembali ke kotak tugas bersama.', 'info')
+    return redirect(url_for('inbox.home'))
+
+
+@bp.route('/laporan-saya')
+@roles_required(AGEN)
+def my_reports():
+    return render_template('inbox/my_reports.html', reports=queries.my_reports(current_user))
+
+
+@bp.route('/laporan')
+@roles_required(*READ_ALL_ROLES, PIMPINAN)
+def reports():
+    return render_template('inbox/reports.html', reports=queries.visible_reports(current_user))
+
+
+@bp.route('/laporan/<int:instance_id>')
+@login_required
+def report(instance_id):
+    report = queries.report_for_instance(instance_id, current_user)
+    return render_template('inbox/report.html', report=report,
+                           submissions=queries.submissions(instance_id),
+                           open_tasks=queries.open_tasks(instance_id))
+
+
+@bp.route('/lampiran/<int:attachment_id>')
+@login_required
+def attachment(attachment_id):
+    row = queries.attachment_for(attachment_id, current_user)
+    with unit_of_work():
+        audit.record('attachment.viewed', current_user, instance_id=row.instance_id,
+                     detail={'attachment_id': row.id})
+    response = send_file(file_store.path(row.storage_name), mimetype=row.content_type,
+                         download_name=f'lampiran-{row.id}{file_store.path(row.storage_name).suffix}')
+    response.headers['X-Content-Type-Options'] = 'nosniff'
+    response.headers['Cache-Control'] = 'private, no-store'
+    return response
+
+
+def _submission(form):
+    config = current_app.config
+    uploads = [Upload(f.filename, f.read()) for f in form.uploaded_files()] \
+        if isinstance(form, LaporanInformasiForm) else []
+    data = form.task_data()
+    return workflow.Submission(data=data, photos=uploads, photo_caption=data.get('keterangan_foto'),
+                               max_photo_bytes=config['MAX_PHOTO_BYTES'], max_photos=config['MAX_PHOTOS'])
+
+
+def _add_errors(form, exc):
+    for name, messages in exc.errors.items():
+        if name in form:
+            form[name].errors = list(form[name].errors) + list(messages)
+    if not exc.errors:
+        flash(exc.message, 'danger')
+
+
+def _prefill_revision(form, view):
+    """A returned report opens with the agent's last submission filled in."""
+    earlier = [s for s in view.submissions if s.form_key == 'laporan_informasi']
+    if earlier:
+        form.load_task_data(earlier[-1].data)
+
+
+def _render_form(template, form, **context):
+    return render_template(template, form=form, **context), 422 if form.errors else 200

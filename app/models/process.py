@@ -1,0 +1,97 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.timeutil import utcnow
+
+TASK_OPEN = 'terbuka'
+TASK_DONE = 'selesai'
+TASK_CANCELLED = 'dibatalkan'
+INSTANCE_RUNNING = 'berjalan'
+INSTANCE_DONE = 'selesai'
+
+
+class ProcessDefinition(db.Model):
+    """One immutable version of a diagram."""
+    __tablename__ = 'process_definitions'
+    __table_args__ = (UniqueConstraint('process_id', 'version'),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int]
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey('users.id'))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deployed: Mapped[bool] = mapped_column(default=False)
+
+
+class ProcessInstance(db.Model):
+    __tablename__ = 'process_instances'
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey('process_definitions.id'), index=True)
+    state: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=INSTANCE_RUNNING, index=True)
+    end_event_id: Mapped[str | None] = mapped_column(String(100))
+    end_event_name: Mapped[str | None] = mapped_column(String(200))
+    started_by_id: Mapped[int] = mapped_column(ForeignKey('users.id'), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+    # optimistic lock: a concurrent writer of the same instance fails instead of overwriting
+    lock_version: Mapped[int] = mapped_column(default=1)
+
+    definition: Mapped[ProcessDefinition] = relationship(lazy='joined')
+    started_by = relationship('User', lazy='joined')
+
+    __mapper_args__ = {'version_id_col': lock_version}
+
+
+class HumanTask(db.Model):
+    """The inbox: one row per user task that was ever ready, written with the state."""
+    __tablename__ = 'human_tasks'
+    __table_args__ = (Index('ix_human_tasks_inbox', 'status', 'lane', 'due_at'),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey('process_instances.id'), index=True)
+    task_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[str | None] = mapped_column(String(100))
+    form_key: Mapped[str | None] = mapped_column(String(100))
+    sla: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default=TASK_OPEN)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey('users.id'), index=True)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey('users.id'))
+    claimed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey('users.id'))
+    completed_at: Mapped[datetime | None]
+
+    instance: Mapped[ProcessInstance] = relationship()
+    claimed_by = relationship('User', foreign_keys=[claimed_by_id])
+    completed_by = relationship('User', foreign_keys=[completed_by_id])
+
+
+class TaskSubmission(db.Model):
+    """What a person entered at one step (one per completed task)."""
+    __tablename__ = 'task_submissions'
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey('process_instances.id'), index=True)
+    human_task_id: Mapped[int] = mapped_column(ForeignKey('human_tasks.id'), unique=True)
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    task_name: Mapped[str] = mapped_column(String(200))
+    form_key: Mapped[str | None] = mapped_column(String(100))
+    user_id: Mapped[int] = mapped_column(ForeignKey('users.id'))
+    role: Mapped[str | None] = mapped_column(String(100))
+    data: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user = relationship('User', lazy='joined')
+    attachments = relationship('Attachment', back_populates='submission', lazy='selectin',
+                               order_by='Attachment.id')

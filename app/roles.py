@@ -1,0 +1,35 @@
+"""Roles. The four SOP roles are also the lanes of the diagram (lane name = role label)."""
+
+AGEN = 'agen'
+VERIFIKATOR = 'verifikator'
+ADMINISTRATOR = 'administrator'
+PIMPINAN = 'pimpinan'
+PEMILIK_PROSES = 'pemilik_proses'
+AUDITOR = 'auditor'
+SUPERADMIN = 'superadmin'
+
+ROLE_LABELS = {
+    AGEN: 'Agen Lapangan',
+    VERIFIKATOR: 'Verifikator',
+    ADMINISTRATOR: 'Administrator',
+    PIMPINAN: 'Pimpinan',
+    PEMILIK_PROSES: 'Pemilik Proses',
+    AUDITOR: 'Auditor',
+    SUPERADMIN: 'Superadmin',
+}
+LANE_ROLES = (AGEN, VERIFIKATOR, ADMINISTRATOR, PIMPINAN)
+# the lane whose tasks belong to the person who filed the report
+REPORTER_LANE = ROLE_LABELS[AGEN]
+# roles that may read every report (the pimpinan reads published ones)
+READ_ALL_ROLES = (VERIFIKATOR, ADMINISTRATOR, AUDITOR, SUPERADMIN)
+
+
+def lane_for_role(role):
+    return ROLE_LABELS[role] if role in LANE_ROLES else None
+
+
+def role_for_lane(lane):
+    for role in LANE_ROLES:
+        if lane and lane.strip().lower() in (role, ROLE_LABELS[role].lower()):
+            return role
+    return None

@@ -1,0 +1,82 @@
+"""Read-side queries for inboxes and report pages: plain indexed SQL, never the workflow JSON."""
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db
+from app.models import Attachment, AuditEvent, HumanTask, Report, TaskSubmission
+from app.models.process import TASK_OPEN
+from app.services import reports
+from app.services.errors import NotFoundError, PermissionDenied
+
+
+def inbox(user, limit=200):
+    """Open tasks in the user's lanes (tasks assigned to someone else excluded), soonest due first."""
+    lanes = user.lanes
+    if not lanes:
+        return []
+    query = (select(HumanTask, Report)
+             .join(Report, Report.instance_id == HumanTask.instance_id)
+             .options(joinedload(HumanTask.claimed_by))
+             .where(HumanTask.status == TASK_OPEN, HumanTask.lane.in_(lanes),
+                    or_(HumanTask.assigned_to_id.is_(None), HumanTask.assigned_to_id == user.id))
+             .order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.id)
+             .limit(limit))
+    return db.session.execute(query).all()
+
+
+def my_reports(user, limit=200):
+    query = (select(Report).where(Report.reporter_id == user.id)
+             .order_by(Report.created_at.desc()).limit(limit))
+    return db.session.execute(query).scalars().all()
+
+
+def visible_reports(user, limit=200):
+    """Reports the user may read, newest first (for the report list of non-agents)."""
+    rows = db.session.execute(select(Report).where(Report.status != 'draf')
+                              .order_by(Report.created_at.desc()).limit(limit)).scalars()
+    return [report for report in rows if reports.can_view(user, report)]
+
+
+def report_for_instance(instance_id, user):
+    report = db.session.execute(select(Report).where(Report.instance_id == instance_id)).scalar()
+    if report is None:
+        raise NotFoundError('Laporan tidak ditemukan')
+    if not reports.can_view(user, report):
+        raise PermissionDenied('Anda tidak berhak melihat laporan ini')
+    return report
+
+
+def report_by_instance(instance_id):
+    return db.session.execute(select(Report).where(Report.instance_id == instance_id)).scalar_one()
+
+
+def instance_events(instance_id):
+    return db.session.execute(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
+                              .order_by(AuditEvent.id)).scalars().all()
+
+
+def submissions(instance_id):
+    return db.session.execute(select(TaskSubmission).where(TaskSubmission.instance_id == instance_id)
+                              .order_by(TaskSubmission.id)).scalars().all()
+
+
+def open_tasks(instance_id):
+    return db.session.execute(select(HumanTask).where(HumanTask.instance_id == instance_id,
+                                                      HumanTask.status == TASK_OPEN)
+                              .order_by(HumanTask.id)).scalars().all()
+
+
+def task(task_id):
+    row = db.session.get(HumanTask, task_id)
+    if row is None:
+        raise NotFoundError('Tugas tidak ditemukan')
+    return row
+
+
+def attachment_for(attachment_id, user):
+    """An attachment the user may see (access is that of its report)."""
+    row = db.session.get(Attachment, attachment_id)
+    if row is None:
+        raise NotFoundError('Lampiran tidak ditemukan')
+    report_for_instance(row.instance_id, user)
+    return row

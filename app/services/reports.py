@@ -1,0 +1,51 @@
+"""The report row: searchable fields copied from the steps, status, and who may see it."""
+from datetime import datetime
+
+from app import wilayah
+from app.roles import PIMPINAN, READ_ALL_ROLES, REPORTER_LANE
+from app.timeutil import from_wita
+
+REPORT_COLUMNS = ('judul', 'aspek', 'jenis_athg', 'tahap_konflik', 'eskalasi', 'sumber', 'klasifikasi')
+
+
+def apply_step(report, task, data, result, opened, now):
+    """Update the report after `task` was completed with `data`."""
+    if task.form_key == 'laporan_informasi':
+        for column in REPORT_COLUMNS:
+            setattr(report, column, data.get(column))
+        report.desa_kode = data.get('desa')
+        report.kecamatan_kode = wilayah.kecamatan_of(data.get('desa'))
+        report.waktu_kejadian = _parse_time(data.get('waktu_kejadian'))
+        report.submitted_at = report.submitted_at or now
+        report.catatan_pengembalian = None
+    elif task.form_key == 'verifikasi':
+        if data.get('keputusan') == 'ya':
+            report.verified_at = now
+        elif data.get('tindak_lanjut') == 'kembalikan':
+            report.catatan_pengembalian = data.get('catatan')
+    elif task.form_key == 'publikasi':
+        report.published_at = now
+    report.updated_at = now
+    if result.completed:
+        report.status, report.tahap_sop = 'selesai', result.end_event_name or 'Selesai'
+    elif any(row.lane == REPORTER_LANE for row in opened):
+        report.status, report.tahap_sop = 'dikembalikan', 'Dikembalikan untuk revisi'
+    else:
+        report.status = 'diproses'
+        report.tahap_sop = ', '.join(sorted({t.info.name for t in result.ready_tasks})) or 'Diproses'
+
+
+def can_view(user, report):
+    if report.reporter_id == user.id:
+        return True
+    if user.has_role(*READ_ALL_ROLES):
+        return report.status != 'draf'
+    return user.has_role(PIMPINAN) and report.published_at is not None
+
+
+def _parse_time(value):
+    try:
+        parsed = datetime.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+    return from_wita(parsed)

@@ -1,0 +1,33 @@
+"""What a task page needs: the task, its report, the history so far — after the access checks."""
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import ProcessInstance, Report
+from app.models.process import TASK_OPEN
+from app.services import queries
+from app.services.errors import ConflictError
+from app.services.workflow import check_can_act, unavailable_message
+
+
+@dataclass
+class TaskView:
+    task: object
+    report: object
+    submissions: list
+
+    @property
+    def photo_count(self):
+        return sum(len(s.attachments) for s in self.submissions)
+
+
+def task_view(task_id, user):
+    """The task with everything entered so far; whoever may act on a task may read its report."""
+    task = queries.task(task_id)
+    instance = db.session.get(ProcessInstance, task.instance_id)
+    check_can_act(task, instance, user)
+    if task.status != TASK_OPEN:
+        raise ConflictError(unavailable_message(task))
+    report = db.session.execute(select(Report).where(Report.instance_id == task.instance_id)).scalar_one()
+    return TaskView(task, report, queries.submissions(task.instance_id))

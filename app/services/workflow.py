@@ -1,0 +1,189 @@
+"""Start instances, claim / release / complete tasks. Every change is audited."""
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+
+from app.engine import NoPathError, TaskNotReadyError
+from app.extensions import db, workflow_engine
+from app.models import HumanTask, ProcessInstance, Report, TaskSubmission
+from app.models.process import INSTANCE_DONE, TASK_CANCELLED, TASK_DONE, TASK_OPEN
+from app.roles import AGEN, REPORTER_LANE, role_for_lane
+from app.services import attachments, audit, reports
+from app.services.errors import ConflictError, NotFoundError, PermissionDenied, ValidationFailed
+from app.services.processes import deployed_definition, model_for
+from app.timeutil import format_wita, parse_duration, utcnow
+
+DECISION_FIELDS = ('keputusan', 'tindak_lanjut', 'bentuk_penanganan')
+
+
+@dataclass
+class Submission:
+    """What a person submits for one task: form data plus uploaded photos."""
+    data: dict
+    photos: list = field(default_factory=list)
+    photo_caption: str | None = None
+    max_photo_bytes: int = 8 * 1024 * 1024
+    max_photos: int = 6
+
+
+def start_report(user, process_id='sikanda'):
+    """A field agent opens a new report: the instance and its first task, assigned to them."""
+    if not user.has_role(AGEN):
+        raise PermissionDenied('Hanya Agen Lapangan yang dapat membuat laporan')
+    definition = deployed_definition(process_id)
+    model = model_for(definition)
+    result = workflow_engine.start(model)
+    now = utcnow()
+    instance = ProcessInstance(definition_id=definition.id, state=result.state, started_by_id=user.id,
+                               created_at=now, updated_at=now)
+    db.session.add(instance)
+    db.session.flush()
+    db.session.add(Report(instance_id=instance.id, nomor=f'SKD/{now.year}/{instance.id:06d}',
+                          reporter_id=user.id, created_at=now, updated_at=now))
+    _sync_tasks(instance, result.ready_tasks, now)
+    audit.record('instance.started', user, role=REPORTER_LANE, instance_id=instance.id,
+                 detail={'process_id': process_id, 'version': definition.version})
+    return instance
+
+
+def claim_task(task_id, user):
+    task, instance = _load_for_action(task_id, user)
+    if task.claimed_by_id == user.id:
+        return task
+    now = utcnow()
+    claimed = db.session.execute(
+        update(HumanTask).where(HumanTask.id == task.id, HumanTask.status == TASK_OPEN,
+                                HumanTask.claimed_by_id.is_(None))
+        .values(claimed_by_id=user.id, claimed_at=now)).rowcount
+    if not claimed:
+        db.session.refresh(task)
+        raise ConflictError(unavailable_message(task))
+    db.session.refresh(task)
+    audit.record('task.claimed', user, role=task.lane, instance_id=instance.id, human_task_id=task.id,
+                 detail={'task': task.bpmn_id})
+    return task
+
+
+def release_task(task_id, user):
+    task, instance = _load_for_action(task_id, user)
+    if task.claimed_by_id != user.id:
+        raise ConflictError('Tugas ini tidak sedang Anda kerjakan')
+    task.claimed_by_id = None
+    task.claimed_at = None
+    audit.record('task.released', user, role=task.lane, instance_id=instance.id, human_task_id=task.id,
+                 detail={'task': task.bpmn_id})
+    db.session.flush()
+    return task
+
+
+def complete_task(task_id, user, submission):
+    """Complete one task with validated form data; returns the instance."""
+    task, instance = _load_for_action(task_id, user, lock=True)
+    if task.claimed_by_id not in (None, user.id):
+        raise ConflictError(unavailable_message(task))
+    checked = attachments.check_photos(submission.photos, submission.max_photo_bytes, submission.max_photos)
+    model = model_for(instance.definition)
+    try:
+        result = workflow_engine.complete(model, instance.state, task.task_uuid, submission.data)
+    except TaskNotReadyError:
+        raise ConflictError('Tugas ini sudah tidak aktif; muat ulang halaman') from None
+    except NoPathError:
+        raise ValidationFailed('Keputusan tidak dapat diproses',
+                               {'keputusan': ['Tidak ada alur proses untuk pilihan ini']}) from None
+    now = utcnow()
+    task.status, task.completed_by_id, task.completed_at = TASK_DONE, user.id, now
+    if task.claimed_by_id is None:
+        task.claimed_by_id, task.claimed_at = user.id, now
+    record = TaskSubmission(instance_id=instance.id, human_task_id=task.id, bpmn_id=task.bpmn_id,
+                            task_name=task.name, form_key=task.form_key, user_id=user.id, role=task.lane,
+                            data=submission.data, created_at=now)
+    db.session.add(record)
+    db.session.flush()
+    photos = attachments.store_photos(submission.photos, checked, instance.id, record.id, user,
+                                      submission.photo_caption)
+    instance.state, instance.updated_at = result.state, now
+    if result.completed:
+        instance.status, instance.completed_at = INSTANCE_DONE, now
+        instance.end_event_id, instance.end_event_name = result.end_event_id, result.end_event_name
+    opened = _sync_tasks(instance, result.ready_tasks, now)
+    report = db.session.execute(select(Report).where(Report.instance_id == instance.id)).scalar_one()
+    reports.apply_step(report, task, submission.data, result, opened, now)
+    _audit_completion(user, task, instance, submission.data, photos, result)
+    db.session.flush()
+    return instance
+
+
+def _audit_completion(user, task, instance, data, photos, result):
+    audit.record('task.completed', user, role=task.lane, instance_id=instance.id, human_task_id=task.id,
+                 detail={'task': task.bpmn_id, 'data': data, 'attachments': [p.id for p in photos]})
+    for photo in photos:
+        audit.record('attachment.uploaded', user, role=task.lane, instance_id=instance.id,
+                     human_task_id=task.id, detail={'attachment_id': photo.id, 'sha256': photo.sha256})
+    decision = {k: data[k] for k in DECISION_FIELDS if data.get(k)}
+    if decision:
+        audit.record('decision.taken', user, role=task.lane, instance_id=instance.id, human_task_id=task.id,
+                     detail={'task': task.bpmn_id, **decision})
+    if result.completed:
+        audit.record('instance.completed', user, role=task.lane, instance_id=instance.id,
+                     detail={'end_event': result.end_event_id, 'result': result.end_event_name})
+
+
+def check_can_act(task, instance, user):
+    """The lane's role, the assignee, and separation of duties. Raises PermissionDenied."""
+    role = role_for_lane(task.lane)
+    if role is None or not user.has_role(role):
+        raise PermissionDenied('Tugas ini bukan untuk peran Anda')
+    if task.assigned_to_id is not None and task.assigned_to_id != user.id:
+        raise PermissionDenied('Tugas ini ditugaskan kepada pengguna lain')
+    if task.lane != REPORTER_LANE and instance.started_by_id == user.id:
+        raise PermissionDenied('Anda tidak dapat memproses laporan yang Anda buat sendiri')
+
+
+def _load_for_action(task_id, user, lock=False):
+    task = db.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFoundError('Tugas tidak ditemukan')
+    query = select(ProcessInstance).where(ProcessInstance.id == task.instance_id)
+    if lock:
+        # on PostgreSQL a second request for the same instance waits here, then sees the result
+        query = query.with_for_update()
+    instance = db.session.execute(query.execution_options(populate_existing=True)).scalar_one()
+    db.session.refresh(task)
+    check_can_act(task, instance, user)
+    if task.status != TASK_OPEN:
+        raise ConflictError(unavailable_message(task))
+    return task, instance
+
+
+def unavailable_message(task):
+    if task.status == TASK_DONE:
+        who = task.completed_by.full_name if task.completed_by else 'pengguna lain'
+        return f'Tugas sudah diselesaikan oleh {who} pada {format_wita(task.completed_at)}'
+    if task.status == TASK_CANCELLED:
+        return 'Tugas sudah dibatalkan oleh proses'
+    who = task.claimed_by.full_name if task.claimed_by else 'pengguna lain'
+    return f'Tugas sedang dikerjakan oleh {who}'
+
+
+def _sync_tasks(instance, ready_tasks, now):
+    """Make the instance's open inbox rows equal the engine's ready user tasks; returns new rows."""
+    open_rows = {row.task_uuid: row for row in db.session.execute(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == TASK_OPEN)).scalars()}
+    ready_ids = {ready.task_id for ready in ready_tasks}
+    for uuid, row in open_rows.items():
+        if uuid not in ready_ids:
+            row.status = TASK_CANCELLED
+    created = []
+    for ready in ready_tasks:
+        if ready.task_id in open_rows:
+            continue
+        info = ready.info
+        sla = parse_duration(info.sla)
+        row = HumanTask(instance_id=instance.id, task_uuid=ready.task_id, bpmn_id=info.bpmn_id, name=info.name,
+                        lane=info.lane, form_key=info.form_key, sla=info.sla, created_at=now,
+                        due_at=now + sla if sla else None,
+                        assigned_to_id=instance.started_by_id if info.lane == REPORTER_LANE else None)
+        db.session.add(row)
+        created.append(row)
+    db.session.flush()
+    return created

@@ -1,0 +1,70 @@
+"""Template filters, globals and the /vendor route that serves npm packages."""
+from functools import cache
+from pathlib import Path
+
+from flask import abort, send_from_directory
+from wtforms.fields.core import UnboundField
+
+from app import wilayah
+from app.roles import ROLE_LABELS
+from app.timeutil import format_remaining, format_wita, utcnow
+from forms import choices, form_class
+
+NODE_MODULES = Path(__file__).resolve().parent.parent / 'node_modules'
+# only the built files of the packages the pages use are served
+VENDOR_FILES = ('bootstrap/dist/', 'bpmn-js/dist/', 'axe-core/axe.min.js')
+
+CHOICE_LABELS = {
+    'aspek': choices.ASPEK, 'jenis_athg': choices.JENIS_ATHG, 'tahap_konflik': choices.TAHAP_KONFLIK,
+    'sumber': choices.SUMBER, 'keandalan_sumber': choices.KEANDALAN_SUMBER, 'eskalasi': choices.ESKALASI,
+    'kebenaran_informasi': choices.KEBENARAN_INFORMASI, 'klasifikasi': choices.KLASIFIKASI,
+    'keputusan': choices.YA_TIDAK, 'tindak_lanjut': choices.TINDAK_LANJUT_VERIFIKASI,
+    'metode': choices.METODE_VERIFIKASI, 'bentuk_penanganan': choices.BENTUK_PENANGANAN,
+    'jenis_surat': choices.JENIS_SURAT, 'usulan_rakor': choices.YA_TIDAK,
+}
+
+
+def display_value(name, value):
+    """A stored form value as a person reads it."""
+    if value is None or value == '' or value == []:
+        return '—'
+    if name == 'desa':
+        return f'{wilayah.name(value)}, Kec. {wilayah.name(wilayah.kecamatan_of(value))}'
+    if isinstance(value, bool):
+        return 'Ya' if value else 'Tidak'
+    if isinstance(value, list):
+        return ', '.join(display_value(name, v) for v in value)
+    if name in CHOICE_LABELS:
+        return choices.label(CHOICE_LABELS[name], value)
+    if isinstance(value, str) and len(value) >= 16 and value[4] == '-' and value[10] == 'T':
+        return value[8:10] + '-' + value[5:7] + '-' + value[:4] + ' ' + value[11:16] + ' WITA'
+    return value
+
+
+@cache
+def _labels(form_key):
+    cls = form_class(form_key)
+    if cls is None:
+        return {}
+    fields = ((name, getattr(cls, name)) for name in dir(cls) if not name.startswith('_'))
+    return {name: (f.args[0] if f.args else f.kwargs.get('label', name))
+            for name, f in fields if isinstance(f, UnboundField)}
+
+
+def field_label(form_key, name):
+    return _labels(form_key).get(name, name.replace('_', ' ').capitalize())
+
+
+def register(app):
+    app.jinja_env.filters['wita'] = format_wita
+    app.jinja_env.filters['remaining'] = format_remaining
+    app.jinja_env.filters['wilayah'] = wilayah.name
+    app.jinja_env.globals.update(ROLE_LABELS=ROLE_LABELS, display_value=display_value, field_label=field_label,
+                                now=utcnow)
+
+    @app.route('/vendor/<path:filename>')
+    def vendor(filename):
+        if '..' in filename or not filename.startswith(VENDOR_FILES):
+            abort(404)
+        response = send_from_directory(NODE_MODULES, filename, max_age=7 * 24 * 3600)
+        return response

@@ -1,0 +1,171 @@
+"""The forms of the SOP's user tasks (fields from the domain guide)."""
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    FloatField,
+    IntegerField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import Optional, StopValidation
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app import wilayah
+
+from . import choices as c
+from .base import TaskForm
+from .validators import RequiredIf, between, max_length, required
+
+DATETIME_FORMATS = ['%Y-%m-%dT%H:%M', '%Y-%m-%dT%H:%M:%S']
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _text(label, **kw):
+    return TextAreaField(label, validators=[required(), max_length(5000)], **kw)
+
+
+def _optional_text(label, **kw):
+    return TextAreaField(label, validators=[Optional(), max_length(5000)], **kw)
+
+
+def _choice(label, options, field=SelectField, **kw):
+    return field(label, choices=options, validators=[required()], invalid_choice_message='Pilihan tidak valid.',
+                 **kw)
+
+
+def _desa_choices():
+    return {k.nama: [(d.kode, d.nama) for d in wilayah.desa_of(k.kode)] for k in wilayah.kecamatan()}
+
+
+class LaporanInformasiForm(TaskForm):
+    judul = StringField('Judul singkat laporan', validators=[required(), max_length(200)])
+    apa = _text('Apa yang terjadi (What)')
+    siapa = _text('Siapa yang terlibat (Who)')
+    jumlah_orang = IntegerField('Perkiraan jumlah orang', validators=[Optional(), between(0, 1_000_000)])
+    waktu_kejadian = DateTimeLocalField('Kapan terjadi (When, WITA)', format=DATETIME_FORMATS,
+                                        validators=[required()])
+    waktu_perkiraan = BooleanField('Waktu kejadian merupakan perkiraan')
+    waktu_diketahui = DateTimeLocalField('Kapan Anda mengetahui informasi ini (WITA)', format=DATETIME_FORMATS,
+                                         validators=[Optional()])
+    kecamatan = SelectField('Kecamatan', validators=[required()], invalid_choice_message='Pilihan tidak valid.')
+    desa = SelectField('Desa / kelurahan (Where)', validators=[required()],
+                       invalid_choice_message='Pilihan tidak valid.')
+    alamat = StringField('Alamat / patokan lokasi', validators=[Optional(), max_length(300)])
+    latitude = FloatField('Lintang (GPS)', validators=[Optional(), between(-90, 90)])
+    longitude = FloatField('Bujur (GPS)', validators=[Optional(), between(-180, 180)])
+    akurasi_gps = FloatField('Akurasi GPS (meter)', validators=[Optional(), between(0, 100_000)])
+    mengapa = _text('Mengapa terjadi (Why) — boleh "belum diketahui"', default='belum diketahui')
+    bagaimana = _text('Bagaimana kejadiannya (How)')
+    aspek = _choice('Aspek (IPOLEKSOSBUDHANKAM)', c.ASPEK)
+    jenis_athg = _choice('Jenis ATHG', c.JENIS_ATHG)
+    tahap_konflik = _choice('Tahap konflik', c.TAHAP_KONFLIK)
+    sumber = _choice('Sumber informasi', c.SUMBER)
+    sumber_detail = StringField('Keterangan sumber (nama media, instansi, dll.)',
+                                validators=[required(), max_length(300)])
+    identitas_narasumber = StringField('Identitas narasumber (dirahasiakan)', validators=[Optional(), max_length(300)])
+    keandalan_sumber = _choice('Keandalan sumber (A–F)', c.KEANDALAN_SUMBER)
+    kebenaran_informasi = _choice('Kebenaran informasi (1–6)', c.KEBENARAN_INFORMASI)
+    eskalasi = _choice('Perkiraan eskalasi', c.ESKALASI)
+    korban = _optional_text('Korban (jika peristiwa)')
+    kerugian = _optional_text('Kerugian (jika peristiwa)')
+    pendapat_pelapor = _optional_text('Pendapat pelapor (terpisah dari fakta)')
+    langkah_diambil = _optional_text('Langkah yang sudah diambil')
+    klasifikasi = _choice('Klasifikasi kerahasiaan', c.KLASIFIKASI, default='terbatas')
+    foto = MultipleFileField('Foto bukti (JPEG, PNG atau WebP)',
+                             render_kw={'accept': 'image/jpeg,image/png,image/webp'})
+    keterangan_foto = _text('Keterangan foto')
+    submit = SubmitField('Kirim laporan')
+
+    #: photos already attached in an earlier pass (a revision need not upload again)
+    existing_photos = 0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kecamatan.choices = [('', '— pilih kecamatan —')] + [(k.kode, k.nama) for k in wilayah.kecamatan()]
+        self.desa.choices = _desa_choices()
+
+    def derived_values(self, data):
+        return {'kecamatan': wilayah.kecamatan_of(data.get('desa'))}
+
+    def uploaded_files(self):
+        return [f for f in (self.foto.data or []) if getattr(f, 'filename', None)]
+
+    def validate_desa(self, field):
+        if field.data and wilayah.kecamatan_of(field.data) != self.kecamatan.data:
+            raise StopValidation('Desa tidak berada di kecamatan yang dipilih.')
+
+    def validate_foto(self, field):
+        if not self.uploaded_files() and not self.existing_photos:
+            raise StopValidation('Lampirkan minimal satu foto.')
+
+    def task_data(self):
+        data = super().task_data()
+        data.pop('kecamatan')  # derived from the desa code, kept once
+        return data
+
+
+class VerifikasiForm(TaskForm):
+    keputusan = _choice('Apakah laporan valid?', c.YA_TIDAK, field=RadioField)
+    tindak_lanjut = RadioField('Jika TIDAK: tindak lanjut', choices=c.TINDAK_LANJUT_VERIFIKASI,
+                               validators=[RequiredIf('keputusan', 'tidak')], validate_choice=False)
+    metode = MultiCheckboxField('Metode verifikasi', choices=c.METODE_VERIFIKASI, validators=[required()],
+                                invalid_choice_message='Pilihan tidak valid.')
+    keandalan_sumber = _choice('Keandalan sumber (dikonfirmasi)', c.KEANDALAN_SUMBER)
+    kebenaran_informasi = _choice('Kebenaran informasi (dikonfirmasi)', c.KEBENARAN_INFORMASI)
+    catatan = TextAreaField('Catatan verifikator (wajib jika TIDAK)',
+                            validators=[RequiredIf('keputusan', 'tidak'), max_length(5000)])
+    submit = SubmitField('Simpan verifikasi')
+    decision_fields = ('keputusan', 'tindak_lanjut')
+
+    def validate_tindak_lanjut(self, field):
+        if self.keputusan.data == 'tidak' and field.data not in dict(c.TINDAK_LANJUT_VERIFIKASI):
+            raise StopValidation('Pilih kembalikan atau tolak.')
+
+
+class PublikasiForm(TaskForm):
+    ringkasan_situasi = _text('Ringkasan situasi')
+    analisis = _text('Analisis')
+    opsi_kebijakan = _text('Opsi kebijakan')
+    rekomendasi = _text('Opsi yang direkomendasikan')
+    instansi_pelaksana = StringField('Instansi pelaksana utama', validators=[required(), max_length(300)])
+    jangka_waktu = StringField('Jangka waktu', validators=[required(), max_length(200)])
+    usulan_rakor = _choice('Diusulkan rapat koordinasi?', c.YA_TIDAK, field=RadioField)
+    distribusi = _text('Daftar distribusi')
+    submit = SubmitField('Publikasikan laporan')
+
+
+class KeputusanPimpinanForm(TaskForm):
+    keputusan = _choice('Perlu penanganan / rakor lanjutan?', c.YA_TIDAK, field=RadioField)
+    bentuk_penanganan = RadioField('Jika YA: bentuk penanganan', choices=c.BENTUK_PENANGANAN,
+                                   validators=[RequiredIf('keputusan', 'ya')], validate_choice=False)
+    arahan = _text('Arahan pimpinan')
+    submit = SubmitField('Simpan keputusan')
+    decision_fields = ('keputusan', 'bentuk_penanganan')
+
+    def validate_bentuk_penanganan(self, field):
+        if self.keputusan.data == 'ya' and field.data not in dict(c.BENTUK_PENANGANAN):
+            raise StopValidation('Pilih rakor atau penugasan.')
+
+
+class RakorForm(TaskForm):
+    jenis_surat = _choice('Surat yang diterbitkan', c.JENIS_SURAT, field=RadioField)
+    nomor_surat = StringField('Nomor surat', validators=[Optional(), max_length(100)])
+    waktu_kegiatan = DateTimeLocalField('Hari/tanggal dan pukul (WITA)', format=DATETIME_FORMATS,
+                                        validators=[required()])
+    tempat = StringField('Tempat', validators=[required(), max_length(300)])
+    acara = _text('Acara / agenda')
+    peserta = _text('Peserta / yang ditugaskan')
+    pembahasan = _text('Notulen: pembahasan')
+    kesimpulan = _text('Notulen: kesimpulan / keputusan')
+    rencana_tindak_lanjut = _text('Rencana tindak lanjut (tindakan, penanggung jawab, batas waktu)')
+    submit = SubmitField('Simpan notulen dan selesaikan')
+

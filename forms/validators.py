@@ -1,0 +1,32 @@
+"""Validators with Indonesian messages."""
+from wtforms.validators import InputRequired, Length, NumberRange, StopValidation
+
+
+def required():
+    return InputRequired(message='Wajib diisi.')
+
+
+def max_length(n):
+    return Length(max=n, message=f'Maksimal {n} karakter.')
+
+
+def between(low, high):
+    return NumberRange(min=low, max=high, message=f'Harus antara {low} dan {high}.')
+
+
+class RequiredIf:
+    """Required when another field has one of `values`; otherwise emptied, so no stale value is kept."""
+
+    def __init__(self, other, *values):
+        self.other, self.values = other, values
+        self.field_flags = {}
+
+    def __call__(self, form, field):
+        if form[self.other].data in self.values:
+            if field.data in (None, '', []):
+                field.errors[:] = []
+                raise StopValidation('Wajib diisi untuk pilihan ini.')
+            return
+        field.data = None
+        field.errors[:] = []
+        raise StopValidation()
