@@ -1,20 +1,21 @@
-"""SIKANDA — Sistem Informasi Kewaspadaan Dini di Daerah, Kabupaten Balangan."""
+"""SIKANDA — Sistem Informasi Kewaspadaan Dini di Daerah, Kabupaten Balangan.
+
+Imports of Flask and the extensions live inside create_app() so that `app.engine` can be
+used (and tested) without Flask or a database.
+"""
 from pathlib import Path
-
-from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-
-from app.config import load_config
-from app.extensions import csrf, db, file_store, login_manager, migrate
 
 
 def create_app(config=None):
+    from flask import Flask
+
+    from app import cli, errors, templating
+    from app.config import load_config
+
     app = Flask(__name__)
     load_config(app, config)
     _init_extensions(app)
     _register_blueprints(app)
-    from app import cli, errors, templating
     errors.register(app)
     cli.register(app)
     templating.register(app)
@@ -22,6 +23,10 @@ def create_app(config=None):
 
 
 def _init_extensions(app):
+    from sqlalchemy import event
+
+    from app.extensions import csrf, db, file_store, login_manager, migrate
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / 'migrations'))
     csrf.init_app(app)
@@ -38,23 +43,28 @@ def _init_extensions(app):
         user = db.session.get(User, int(user_id))
         return user if user and user.active else None
 
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == 'sqlite' and not event.contains(engine, 'connect', _sqlite_pragmas):
+            event.listen(engine, 'connect', _sqlite_pragmas)
+
 
 def _register_blueprints(app):
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
+    from app.extensions import csrf
     from app.inbox import bp as inbox_bp
+
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(api_bp, url_prefix='/api/v1')
     csrf.exempt(api_bp)  # the API takes bearer tokens only, never the session cookie
 
 
-@event.listens_for(Engine, 'connect')
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """WAL for concurrent readers, enforced foreign keys, and waiting instead of failing on a lock."""
-    if type(dbapi_connection).__module__.startswith('sqlite3'):
-        cursor = dbapi_connection.cursor()
-        cursor.execute('PRAGMA journal_mode=WAL')
-        cursor.execute('PRAGMA foreign_keys=ON')
-        cursor.execute('PRAGMA busy_timeout=5000')
-        cursor.close()
+    cursor = dbapi_connection.cursor()
+    cursor.execute('PRAGMA journal_mode=WAL')
+    cursor.execute('PRAGMA foreign_keys=ON')
+    cursor.execute('PRAGMA busy_timeout=5000')
+    cursor.close()

@@ -28,7 +28,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.specs.user_task import UserTask
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from . import expressions
@@ -217,7 +217,7 @@ class WorkflowEngine:
     def _ready_task(self, workflow, task_id):
         try:
             task = workflow.get_task_from_id(UUID(str(task_id)))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, TaskNotFoundException):
             task = None
         if task is None or task.state != TaskState.READY or not isinstance(task.task_spec, UserTask):
             raise TaskNotReadyError('Tugas tidak tersedia atau sudah selesai')
