@@ -9,7 +9,7 @@ EXTRA_USERS = [
     ('agenverif', 'Agen Sekaligus Verifikator', ['agen', 'verifikator']),
     ('verifikator2', 'Verifikator Dua', ['verifikator']),
 ]
-DESA = '63.11.06.2001'          # a desa in Kecamatan Paringin
+DESA = '63.11.06.2005'          # Desa Balang, Kecamatan Paringin
 KECAMATAN = '63.11.06'
 
 

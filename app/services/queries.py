@@ -5,12 +5,13 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.models import Attachment, AuditEvent, HumanTask, Report, TaskSubmission
 from app.models.process import TASK_OPEN
+from app.roles import REPORTER_LANE
 from app.services import reports
 from app.services.errors import NotFoundError, PermissionDenied
 
 
 def inbox(user, limit=200):
-    """Open tasks in the user's lanes (tasks assigned to someone else excluded), soonest due first."""
+    """Open tasks the user may work on, soonest due first."""
     lanes = user.lanes
     if not lanes:
         return []
@@ -18,7 +19,9 @@ def inbox(user, limit=200):
              .join(Report, Report.instance_id == HumanTask.instance_id)
              .options(joinedload(HumanTask.claimed_by))
              .where(HumanTask.status == TASK_OPEN, HumanTask.lane.in_(lanes),
-                    or_(HumanTask.assigned_to_id.is_(None), HumanTask.assigned_to_id == user.id))
+                    or_(HumanTask.assigned_to_id.is_(None), HumanTask.assigned_to_id == user.id),
+                    # separation of duties: nobody is offered a later step of their own report
+                    or_(HumanTask.lane == REPORTER_LANE, Report.reporter_id != user.id))
              .order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.id)
              .limit(limit))
     return db.session.execute(query).all()
