@@ -93,10 +93,13 @@ class TaskForm(SikandaForm):
 
 
 def _flatten_choices(choices):
-    if isinstance(choices, dict):
-        return [{'value': v, 'label': label, 'group': group}
-                for group, items in choices.items() for v, label in items]
-    return [{'value': v, 'label': label} for v, label in choices]
+    described = []
+    for choice in choices:
+        item = {'value': choice.value, 'label': str(choice.label)}
+        if choice.optgroup:
+            item['group'] = choice.optgroup
+        described.append(item)
+    return described
 
 
 def _jsonable(field):

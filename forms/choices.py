@@ -1,4 +1,6 @@
 """Code lists from the domain guide (value, label)."""
+from wtforms.fields.choices import SelectChoice
+
 YA_TIDAK = [('ya', 'YA'), ('tidak', 'TIDAK')]
 ASPEK = [('ideologi', 'Ideologi'), ('politik', 'Politik'), ('ekonomi', 'Ekonomi'), ('sosial', 'Sosial'),
          ('budaya', 'Budaya'), ('pertahanan', 'Pertahanan'), ('keamanan', 'Keamanan')]
@@ -26,3 +28,8 @@ JENIS_SURAT = [('surat_undangan', 'Surat Undangan rakor'), ('surat_perintah_tuga
 
 def label(choices, value):
     return dict(choices).get(value, value or '—')
+
+
+def options(pairs, optgroup=None):
+    """Code-list pairs as WTForms choices."""
+    return [SelectChoice(value, label, optgroup=optgroup) for value, label in pairs]

@@ -37,13 +37,15 @@ def _optional_text(label, **kw):
     return TextAreaField(label, validators=[Optional(), max_length(5000)], **kw)
 
 
-def _choice(label, options, field=SelectField, **kw):
-    return field(label, choices=options, validators=[required()], invalid_choice_message='Pilihan tidak valid.',
-                 **kw)
+def _choice(label, pairs, field=SelectField, **kw):
+    return field(label, choices=c.options(pairs), validators=[required()],
+                 invalid_choice_message='Pilihan tidak valid.', **kw)
 
 
 def _desa_choices():
-    return {k.nama: [(d.kode, d.nama) for d in wilayah.desa_of(k.kode)] for k in wilayah.kecamatan()}
+    grouped = [c.options([(d.kode, d.nama) for d in wilayah.desa_of(k.kode)], optgroup=k.nama)
+               for k in wilayah.kecamatan()]
+    return c.options([('', '— pilih desa / kelurahan —')]) + [choice for group in grouped for choice in group]
 
 
 class LaporanInformasiForm(TaskForm):
@@ -90,7 +92,8 @@ class LaporanInformasiForm(TaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kecamatan.choices = [('', '— pilih kecamatan —')] + [(k.kode, k.nama) for k in wilayah.kecamatan()]
+        self.kecamatan.choices = c.options([('', '— pilih kecamatan —')] + [(k.kode, k.nama)
+                                                                            for k in wilayah.kecamatan()])
         self.desa.choices = _desa_choices()
 
     def derived_values(self, data):
@@ -115,10 +118,10 @@ class LaporanInformasiForm(TaskForm):
 
 class VerifikasiForm(TaskForm):
     keputusan = _choice('Apakah laporan valid?', c.YA_TIDAK, field=RadioField)
-    tindak_lanjut = RadioField('Jika TIDAK: tindak lanjut', choices=c.TINDAK_LANJUT_VERIFIKASI,
+    tindak_lanjut = RadioField('Jika TIDAK: tindak lanjut', choices=c.options(c.TINDAK_LANJUT_VERIFIKASI),
                                validators=[RequiredIf('keputusan', 'tidak')], validate_choice=False)
-    metode = MultiCheckboxField('Metode verifikasi', choices=c.METODE_VERIFIKASI, validators=[required()],
-                                invalid_choice_message='Pilihan tidak valid.')
+    metode = MultiCheckboxField('Metode verifikasi', choices=c.options(c.METODE_VERIFIKASI),
+                                validators=[required()], invalid_choice_message='Pilihan tidak valid.')
     keandalan_sumber = _choice('Keandalan sumber (dikonfirmasi)', c.KEANDALAN_SUMBER)
     kebenaran_informasi = _choice('Kebenaran informasi (dikonfirmasi)', c.KEBENARAN_INFORMASI)
     catatan = TextAreaField('Catatan verifikator (wajib jika TIDAK)',
@@ -145,7 +148,7 @@ class PublikasiForm(TaskForm):
 
 class KeputusanPimpinanForm(TaskForm):
     keputusan = _choice('Perlu penanganan / rakor lanjutan?', c.YA_TIDAK, field=RadioField)
-    bentuk_penanganan = RadioField('Jika YA: bentuk penanganan', choices=c.BENTUK_PENANGANAN,
+    bentuk_penanganan = RadioField('Jika YA: bentuk penanganan', choices=c.options(c.BENTUK_PENANGANAN),
                                    validators=[RequiredIf('keputusan', 'ya')], validate_choice=False)
     arahan = _text('Arahan pimpinan')
     submit = SubmitField('Simpan keputusan')
