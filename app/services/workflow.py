@@ -146,7 +146,7 @@ def _load_for_action(task_id, user, lock=False):
     query = select(ProcessInstance).where(ProcessInstance.id == task.instance_id)
     if lock:
         # on PostgreSQL a second request for the same instance waits here, then sees the result
-        query = query.with_for_update()
+        query = query.with_for_update(of=ProcessInstance)
     instance = db.session.execute(query.execution_options(populate_existing=True)).scalar_one()
     db.session.refresh(task)
     check_can_act(task, instance, user)

@@ -84,7 +84,7 @@ def screenshot(page, name):
 
 def inbox_item(page, text):
     """The inbox entry (list item) whose title contains text."""
-    return page.locator('.inbox-list > li').filter(has=page.get_by_role('heading', name=re.compile(re.escape(text))))
+    return page.locator('.inbox-list > li').filter(has=page.get_by_role('heading', name=text))
 
 
 def open_inbox(page, base_url):

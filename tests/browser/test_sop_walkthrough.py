@@ -44,7 +44,7 @@ def open_task(page, base_url, task_name, shot=None):
     if shot:
         screenshot(page, shot)
     item.get_by_role('link', name=re.compile('^Kerjakan')).click()
-    expect(page.get_by_role('heading', level=1, name=re.compile(re.escape(task_name)))).to_be_visible()
+    expect(page.get_by_role('heading', level=1, name=task_name)).to_be_visible()
     expect(page.get_by_role('heading', level=2, name='Laporan sejauh ini')).to_be_visible()
     check_page(page, f'halaman tugas {task_name}')
     return int(page.url.rstrip('/').rsplit('/', 1)[1])

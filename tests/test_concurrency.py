@@ -1,0 +1,60 @@
+"""Two people complete the same task at the same moment: exactly one wins, the other gets 409,
+and nothing is lost or written twice. Runs on PostgreSQL in CI (row lock) and on SQLite."""
+import threading
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import AuditEvent, HumanTask, TaskSubmission
+from app.services import audit
+from tests import helpers
+from tests.helpers import Api
+
+
+def race(app, calls):
+    """Run the calls at the same instant, each in its own thread and app context."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        with app.app_context():
+            barrier.wait()
+            results[index] = call()
+            db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_same_task_completed_concurrently_by_two_verifiers(app):
+    instance = Api(app.test_client(), 'agen1').file_report()
+    one, two = Api(app.test_client(), 'verifikator1'), Api(app.test_client(), 'verifikator2')
+    task_id = one.get('/tasks').get_json()[0]['id']
+    responses = race(app, [lambda: one.post(f'/tasks/{task_id}/complete', json=helpers.VERIFY_YES),
+                           lambda: two.post(f'/tasks/{task_id}/complete', json=helpers.VERIFY_REJECT)])
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200, 409], [r.get_json() for r in responses]
+    winner = next(r for r in responses if r.status_code == 200).get_json()['instance']
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TaskSubmission)
+                                 .where(TaskSubmission.human_task_id == task_id)) == 1
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.human_task_id == task_id,
+                                        AuditEvent.action == 'task.completed')) == 1
+        open_rows = db.session.scalars(select(HumanTask.bpmn_id).where(
+            HumanTask.instance_id == instance['id'], HumanTask.status == 'terbuka')).all()
+        expected = ['Task_Publikasi'] if winner['status'] == 'berjalan' else []
+        assert open_rows == expected
+        assert audit.verify_chain() is None
+
+
+def test_concurrent_reports_from_many_agents_all_land(app):
+    agents = [Api(app.test_client(), name) for name in ('agen1', 'agen2', 'agenverif')] * 2
+    results = race(app, [agent.start for agent in agents])
+    assert len({r['id'] for r in results}) == len(agents)
+    with app.app_context():
+        assert audit.verify_chain() is None
