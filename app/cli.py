@@ -4,7 +4,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.roles import ROLE_LABELS
-from app.services import audit, processes, users
+from app.services import audit, processes, queries, users
 from app.uow import unit_of_work
 
 DEMO_USERS = [
@@ -29,15 +29,18 @@ def register(app):
 
     @app.cli.command('seed-demo')
     @click.option('--password', default='sikanda123', show_default=True, help='Kata sandi semua pengguna demo')
-    @click.option('--samples', default=0, show_default=True, help='Jumlah laporan contoh')
+    @click.option('--samples', default=0, show_default=True,
+                  help='Jumlah laporan contoh (hanya bila belum ada laporan)')
     def seed_demo(password, samples):
-        """Demo users (one per role), the shipped diagram and optional sample reports."""
+        """Demo users (one per role), the shipped diagram and sample reports on an empty database."""
         with unit_of_work():
             processes.install_shipped_diagrams()
             created = [users.create_user(u, name, password, roles) for u, name, roles in DEMO_USERS
                        if users.find_user(u) is None]
         click.echo(f'{len(created)} pengguna demo dibuat (kata sandi: {password}).')
-        if samples:
+        if samples and queries.report_count():
+            click.echo('Sudah ada laporan; laporan contoh tidak ditambahkan.')
+        elif samples:
             from app.demo import create_samples
             with click.progressbar(length=samples, label='Membuat laporan contoh') as bar:
                 create_samples(samples, current_app.config, progress=bar.update)

@@ -1,5 +1,5 @@
 """Read-side queries for inboxes and report pages: plain indexed SQL, never the workflow JSON."""
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -25,6 +25,10 @@ def inbox(user, limit=200):
              .order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.id)
              .limit(limit))
     return db.session.execute(query).all()
+
+
+def report_count():
+    return db.session.scalar(select(func.count()).select_from(Report))
 
 
 def my_reports(user, limit=200):
