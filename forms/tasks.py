@@ -129,10 +129,6 @@ class VerifikasiForm(TaskForm):
     submit = SubmitField('Simpan verifikasi')
     decision_fields = ('keputusan', 'tindak_lanjut')
 
-    def validate_tindak_lanjut(self, field):
-        if self.keputusan.data == 'tidak' and field.data not in dict(c.TINDAK_LANJUT_VERIFIKASI):
-            raise StopValidation('Pilih kembalikan atau tolak.')
-
 
 class PublikasiForm(TaskForm):
     ringkasan_situasi = _text('Ringkasan situasi')
@@ -153,10 +149,6 @@ class KeputusanPimpinanForm(TaskForm):
     arahan = _text('Arahan pimpinan')
     submit = SubmitField('Simpan keputusan')
     decision_fields = ('keputusan', 'bentuk_penanganan')
-
-    def validate_bentuk_penanganan(self, field):
-        if self.keputusan.data == 'ya' and field.data not in dict(c.BENTUK_PENANGANAN):
-            raise StopValidation('Pilih rakor atau penugasan.')
 
 
 class RakorForm(TaskForm):

@@ -15,7 +15,8 @@ def between(low, high):
 
 
 class RequiredIf:
-    """Required when another field has one of `values`; otherwise emptied, so no stale value is kept."""
+    """Required (and, for a choice field, one of its choices) when another field has one of `values`;
+    otherwise emptied, so no stale value is kept."""
 
     def __init__(self, other, *values):
         self.other, self.values = other, values
@@ -23,9 +24,12 @@ class RequiredIf:
 
     def __call__(self, form, field):
         if form[self.other].data in self.values:
+            field.errors[:] = []
             if field.data in (None, '', []):
-                field.errors[:] = []
                 raise StopValidation('Wajib diisi untuk pilihan ini.')
+            choices = getattr(field, 'choices', None)
+            if choices and field.data not in {choice.value for choice in choices}:
+                raise StopValidation('Pilihan tidak valid.')
             return
         field.data = None
         field.errors[:] = []

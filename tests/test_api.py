@@ -180,3 +180,26 @@ def test_malformed_json_bodies_are_client_errors(client, body):
     response = client.post(f'/api/v1/tasks/{task_id}/complete', data=body, headers=api.headers,
                            content_type='application/json')
     assert response.status_code in (400, 422)
+
+
+def test_a_second_pass_never_carries_the_old_decision(app, client):
+    instance = drive(client, [('verifikator1', helpers.VERIFY_RETURN)])
+    Api(client, 'agen1').complete_only_task(instance['id'], helpers.REPORT)
+    Api(client, 'verifikator1').complete_only_task(instance['id'], helpers.VERIFY_YES)
+    from app.services import queries
+    with app.app_context():
+        verifications = [s.data for s in queries.submissions(instance['id']) if s.bpmn_id == 'Task_Verifikasi']
+    assert [v['tindak_lanjut'] for v in verifications] == ['kembalikan', None]
+
+
+@pytest.mark.parametrize(('data', 'field'), [
+    (helpers.VERIFY_RETURN | {'tindak_lanjut': 'hapus'}, 'tindak_lanjut'),
+    (helpers.VERIFY_RETURN | {'catatan': ''}, 'catatan'),
+    (helpers.VERIFY_YES | {'metode': ['sulap']}, 'metode'),
+])
+def test_conditional_and_choice_fields_are_validated(client, data, field):
+    Api(client, 'agen1').file_report()
+    api = Api(client, 'verifikator1')
+    task_id = api.get('/tasks').get_json()[0]['id']
+    response = api.post(f'/tasks/{task_id}/complete', json=data)
+    assert response.status_code == 422 and list(response.get_json()['errors']) == [field]

@@ -36,6 +36,31 @@ def open_as(new_context, live_server):
     return _open_as
 
 
+@pytest.fixture(scope='session')
+def _storage_states():
+    return {}
+
+
+@pytest.fixture
+def logged_in(new_context, live_server, _storage_states):
+    """logged_in('auditor1') -> a page in a fresh context of a user who is already signed in.
+
+    The first call per user signs in through the form; later calls reuse that session's cookies, which keeps
+    the page-by-page accessibility tests quick. Tests about logging in use `open_as` or `page` instead.
+    """
+
+    def _logged_in(username):
+        if username in _storage_states:
+            return new_context(storage_state=_storage_states[username]).new_page()
+        context = new_context()
+        page = context.new_page()
+        support.login(page, live_server, username, helpers.PASSWORD)
+        _storage_states[username] = context.storage_state()
+        return page
+
+    return _logged_in
+
+
 @pytest.fixture
 def file_report_via_api(app):
     """A report filed by agen1 through the JSON API (for tests whose subject is a later step)."""
