@@ -95,6 +95,8 @@ class TaskForm(SikandaForm):
 def _flatten_choices(choices):
     described = []
     for choice in choices:
+        if choice.value == '':
+            continue  # the '— pilih —' placeholder
         item = {'value': choice.value, 'label': str(choice.label)}
         if choice.optgroup:
             item['group'] = choice.optgroup

@@ -38,6 +38,8 @@ def _optional_text(label, **kw):
 
 
 def _choice(label, pairs, field=SelectField, **kw):
+    if field is SelectField:  # nothing preselected: a choice must be made on purpose
+        pairs = [('', '— pilih —'), *pairs]
     return field(label, choices=c.options(pairs), validators=[required()],
                  invalid_choice_message='Pilihan tidak valid.', **kw)
 

@@ -63,7 +63,7 @@ def test_login_with_keyboard_only(page, live_server):
     page.keyboard.press('Enter')
     expect(page.get_by_role('main')).to_be_focused()
     page.keyboard.press('Tab')
-    expect(page.get_by_role('link', name='Buat laporan baru')).to_be_focused()
+    expect(page.get_by_role('link', name='+ Laporan baru')).to_be_focused()
 
 
 @pytest.mark.parametrize(('username', 'shot', 'message'), [
