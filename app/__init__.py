@@ -19,7 +19,15 @@ def create_app(config=None):
     errors.register(app)
     cli.register(app)
     templating.register(app)
+    app.after_request(_security_headers)
     return app
+
+
+def _security_headers(response):
+    response.headers.setdefault('X-Content-Type-Options', 'nosniff')
+    response.headers.setdefault('X-Frame-Options', 'DENY')
+    response.headers.setdefault('Referrer-Policy', 'same-origin')
+    return response
 
 
 def _init_extensions(app):

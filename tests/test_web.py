@@ -160,3 +160,9 @@ def test_vendor_route_serves_only_built_assets(client):
     assert client.get('/vendor/bootstrap/dist/css/bootstrap.min.css').status_code == 200
     assert client.get('/vendor/bootstrap/package.json').status_code == 404
     assert client.get('/vendor/../package.json').status_code == 404
+
+
+def test_security_headers_on_every_page(client):
+    for url in ['/login', '/vendor/bootstrap/dist/css/bootstrap.min.css', '/tidak-ada']:
+        headers = client.get(url).headers
+        assert headers['X-Content-Type-Options'] == 'nosniff' and headers['X-Frame-Options'] == 'DENY', url
