@@ -130,6 +130,7 @@ class VerifikasiForm(TaskForm):
                             validators=[RequiredIf('keputusan', 'tidak'), max_length(5000)])
     submit = SubmitField('Simpan verifikasi')
     decision_fields = ('keputusan', 'tindak_lanjut')
+    carried_over = ('keandalan_sumber', 'kebenaran_informasi')
 
 
 class PublikasiForm(TaskForm):

@@ -166,3 +166,21 @@ def test_security_headers_on_every_page(client):
     for url in ['/login', '/vendor/bootstrap/dist/css/bootstrap.min.css', '/tidak-ada']:
         headers = client.get(url).headers
         assert headers['X-Content-Type-Options'] == 'nosniff' and headers['X-Frame-Options'] == 'DENY', url
+
+
+def test_verifier_form_starts_from_the_agents_grading_but_never_from_an_old_decision(client):
+    agent_files_report(client)
+    logout(client)
+    web_login(client, 'verifikator1')
+    task_id = only_task_link(client)
+    page = client.get(f'/tugas/{task_id}').get_data(as_text=True)
+    assert '<option selected value="B">' in page and '<option selected value="2">' in page
+    web_post(client, f'/tugas/{task_id}', helpers.VERIFY_RETURN)
+    logout(client)
+    web_login(client, 'agen1')
+    web_post(client, f'/tugas/{only_task_link(client)}', helpers.REPORT)
+    logout(client)
+    web_login(client, 'verifikator1')
+    page = client.get(f'/tugas/{only_task_link(client)}').get_data(as_text=True)
+    assert 'checked' not in re.search(r'<fieldset.*?</fieldset>', page, re.S).group(0)   # keputusan
+    assert 'Lengkapi jumlah orang.' in page            # the earlier note is there to build on

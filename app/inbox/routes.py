@@ -44,8 +44,8 @@ def task(task_id):
     form = form_class(view.task.form_key)()
     if isinstance(form, LaporanInformasiForm):
         form.existing_photos = view.photo_count
-        if request.method == 'GET':
-            _prefill_revision(form, view)
+    if request.method == 'GET':
+        _prefill(form, view)
     if form.validate_on_submit():
         try:
             with unit_of_work():
@@ -130,11 +130,17 @@ def _add_errors(form, exc):
         flash(exc.message, 'danger')
 
 
-def _prefill_revision(form, view):
-    """A returned report opens with the agent's last submission filled in."""
-    earlier = [s for s in view.submissions if s.form_key == 'laporan_informasi']
-    if earlier:
-        form.load_task_data(earlier[-1].data)
+def _prefill(form, view):
+    """Start from what is known: a revision opens with the last submission of the same form, other
+    forms with the fields they carry over (e.g. the source grading). Decisions are never prefilled."""
+    values = {}
+    for submission in view.submissions:
+        same_form = submission.form_key == view.task.form_key
+        values |= {k: v for k, v in submission.data.items() if same_form or k in form.carried_over}
+    for name in form.decision_fields:
+        values.pop(name, None)
+    if values:
+        form.load_task_data(values)
 
 
 def _render_form(template, form, **context):
