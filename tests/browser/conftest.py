@@ -1,16 +1,30 @@
 """Real-browser fixtures: Debian's Chromium driven by pytest-playwright against the live test server.
 
-The browser never downloads anything: it is the system Chromium, and every page is served by
-`live_server` (the app plus the npm packages under /vendor/).
+The browser never downloads anything: it is the system Chromium (SIKANDA_TEST_CHROMIUM overrides the path),
+and every page is served by `live_server` (the app plus the npm packages under /vendor/). Every test here is
+marked `browser`, so `pytest -m "not browser"` runs the rest of the suite without Chromium.
 """
+import os
+
 import pytest
 
 from tests import helpers
 from tests.browser import support
 
-CHROMIUM = '/usr/bin/chromium'
+CHROMIUM = os.environ.get('SIKANDA_TEST_CHROMIUM', '/usr/bin/chromium')
 CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
                  '--disable-sync', '--no-first-run']
+
+
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'browser: runs in a real Chromium (deselect with -m "not browser")')
+
+
+def pytest_collection_modifyitems(items):
+    folder = os.path.dirname(__file__)
+    for item in items:
+        if str(item.path).startswith(folder + os.sep):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope='session')
@@ -26,7 +40,7 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def open_as(new_context, live_server):
-    """open_as('verifikator1') -> a page in a fresh browser context, logged in through the form."""
+    """open_as('verifikator1') -> a page in a fresh browser context, logged in through the login form."""
 
     def _open_as(username, password=helpers.PASSWORD):
         page = new_context().new_page()
@@ -36,27 +50,22 @@ def open_as(new_context, live_server):
     return _open_as
 
 
-@pytest.fixture(scope='session')
-def _storage_states():
-    return {}
-
-
 @pytest.fixture
-def logged_in(new_context, live_server, _storage_states):
-    """logged_in('auditor1') -> a page in a fresh context of a user who is already signed in.
+def logged_in(new_context, live_server):
+    """logged_in('auditor1') -> a page in a fresh browser context whose user is already signed in.
 
-    The first call per user signs in through the form; later calls reuse that session's cookies, which keeps
-    the page-by-page accessibility tests quick. Tests about logging in use `open_as` or `page` instead.
+    The login form is posted with the context's own request client (same cookies and user agent, so the
+    session passes Flask-Login's strong session protection) instead of being filled in: quicker for tests
+    whose subject is another page. Tests about logging in use `open_as` or `page`.
     """
 
     def _logged_in(username):
-        if username in _storage_states:
-            return new_context(storage_state=_storage_states[username]).new_page()
         context = new_context()
-        page = context.new_page()
-        support.login(page, live_server, username, helpers.PASSWORD)
-        _storage_states[username] = context.storage_state()
-        return page
+        form = context.request.get(f'{live_server}/login')
+        response = context.request.post(f'{live_server}/login', max_redirects=0, form={
+            'csrf_token': helpers.csrf_from(form.text()), 'username': username, 'password': helpers.PASSWORD})
+        assert response.status == 302, f'login of {username} failed: {response.status}'
+        return context.new_page()
 
     return _logged_in
 

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / 'test-artifacts'
-AXE_SOURCE = (ROOT / 'node_modules' / 'axe-core' / 'axe.min.js').read_text(encoding='utf-8')
+AXE_URL = '/vendor/axe-core/axe.min.js'  # from npm, served by the app itself
 PHONE = {'width': 360, 'height': 800}
 BLOCKING_IMPACTS = ('serious', 'critical')
 
@@ -32,7 +32,7 @@ def axe_violations(page):
     """All axe-core violations on the page as it is now."""
     page.wait_for_load_state('load')
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=AXE_SOURCE)
+        page.add_script_tag(url=AXE_URL)
     return page.evaluate(RUN_AXE)
 
 
@@ -40,8 +40,9 @@ def describe(violations):
     lines = []
     for v in violations:
         lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
-        lines.extend(f"    {node['target']}\n      {node['summary']}".replace('\n', '\n      ')
-                     for node in v['nodes'])
+        for node in v['nodes']:
+            lines.append(f"    at {node['target']}")
+            lines.extend(f'      {line.strip()}' for line in (node['summary'] or '').splitlines() if line.strip())
     return '\n'.join(lines)
 
 

@@ -1,9 +1,12 @@
 """Accessibility of the pages the SOP walkthrough does not reach, on a 360 px wide screen.
 
 check_page runs axe-core (nothing serious or critical allowed) and checks that nothing scrolls sideways.
-The walkthrough (test_sop_walkthrough.py) covers the task pages, the non-empty inboxes and the report pages
-along the way; this module covers login, keyboard use, empty states, validation errors and error pages.
+The walkthrough (test_sop_walkthrough.py) covers every task page, the inboxes with tasks and the report pages
+along the way; this module covers login and keyboard use, the empty states of every role, the new-report form
+with validation errors, overdue and claimed tasks, report lists and detail, and error pages.
 """
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import expect
 
@@ -145,3 +148,31 @@ def test_error_pages(logged_in, page, live_server):
     page.goto(f'{live_server}/laporan-saya')
     expect(page.get_by_role('heading', level=1, name='Masuk ke SIKANDA')).to_be_visible()
     check_page(page, 'masuk setelah dialihkan')
+
+
+def test_overdue_and_claimed_tasks_in_inbox(app, logged_in, live_server, file_report_via_api):
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.models import HumanTask
+    from app.timeutil import utcnow
+
+    file_report_via_api('agen1')
+    file_report_via_api('agen2', dict(helpers.REPORT, judul='Pemblokiran jalan desa'))
+    with app.app_context():
+        db.session.execute(update(HumanTask).values(due_at=utcnow() - timedelta(hours=3)))
+        db.session.commit()
+        db.session.remove()
+
+    page = logged_in('verifikator1')
+    page.goto(f'{live_server}/')
+    overdue = page.locator('.inbox-list > li.list-group-item-danger')
+    expect(overdue).to_have_count(2)
+    expect(overdue.first).to_contain_text('terlambat')
+    overdue.first.get_by_role('button', name='Klaim').click()
+    expect(page.get_by_role('status')).to_contain_text('Tugas diklaim')
+    claimed = page.locator('.inbox-list > li').filter(has_text='dikerjakan oleh Rudi Hartono')
+    expect(claimed).to_have_count(1)
+    expect(claimed.get_by_role('button', name='Lepas')).to_be_visible()
+    check_page(page, 'kotak tugas: tugas terlambat dan diklaim')
+    screenshot(page, 'inbox-verifikator-terlambat.png')

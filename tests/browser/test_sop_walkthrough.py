@@ -36,7 +36,7 @@ def fill_report_form(page):
 
 
 def open_task(page, base_url, task_name, shot=None):
-    """From the inbox, open the task named task_name for the test report; returns the task id."""
+    """From the inbox, open the task named task_name for the test report."""
     open_inbox(page, base_url)
     item = inbox_item(page, f'{task_name}: {JUDUL}')
     expect(item).to_have_count(1)
@@ -47,7 +47,6 @@ def open_task(page, base_url, task_name, shot=None):
     expect(page.get_by_role('heading', level=1, name=task_name)).to_be_visible()
     expect(page.get_by_role('heading', level=2, name='Laporan sejauh ini')).to_be_visible()
     check_page(page, f'halaman tugas {task_name}')
-    return int(page.url.rstrip('/').rsplit('/', 1)[1])
 
 
 def submit_task(page, base_url, button, task_name):
@@ -93,8 +92,13 @@ def test_full_sop_on_a_phone(open_as, live_server):
     verifikator = open_as('verifikator1')
     open_task(verifikator, base, 'Verifikasi Laporan', shot='inbox-verifikator.png')
     expect(verifikator.get_by_text(R['apa'])).to_be_visible()
+    screenshot(verifikator, 'tugas-verifikasi.png')
     verifikator.get_by_label('YA', exact=True).check()
-    verifikator.get_by_label('Cek lapangan').check()
+    # a checkbox group needs one box, not every box: the group says so, the boxes are not `required`
+    methods = verifikator.get_by_role('group', name='Metode verifikasi (wajib, pilih minimal satu)')
+    expect(methods.get_by_role('checkbox')).to_have_count(4)
+    assert methods.get_by_role('checkbox').evaluate_all('boxes => boxes.some(b => b.required)') is False
+    methods.get_by_label('Cek lapangan').check()
     verifikator.get_by_label('Keandalan sumber (dikonfirmasi)').select_option('B')
     verifikator.get_by_label('Kebenaran informasi (dikonfirmasi)').select_option('2')
     submit_task(verifikator, base, 'Simpan verifikasi', 'Verifikasi Laporan')
@@ -115,6 +119,7 @@ def test_full_sop_on_a_phone(open_as, live_server):
         admin.locator(f'#{name}').fill(helpers.PUBLISH[name])
     admin.get_by_role('group', name='Diusulkan rapat koordinasi?').get_by_label('YA', exact=True).check()
     submit_task(admin, base, 'Publikasikan laporan', 'Publikasi Laporan')
+    expect(admin.get_by_role('heading', name='Tidak ada tugas terbuka')).to_be_visible()
 
     # -- Pimpinan: YA, rakor --------------------------------------------------------------------------
     pimpinan = open_as('pimpinan1')
@@ -123,6 +128,7 @@ def test_full_sop_on_a_phone(open_as, live_server):
     pimpinan.get_by_label('Rapat koordinasi (Surat Undangan)').check()
     pimpinan.get_by_label('Arahan pimpinan').fill(helpers.DECIDE_YES['arahan'])
     submit_task(pimpinan, base, 'Simpan keputusan', 'Keputusan Pimpinan')
+    expect(pimpinan.get_by_role('heading', name='Tidak ada tugas terbuka')).to_be_visible()
     pimpinan.goto(f'{base}/laporan')
     expect(pimpinan.get_by_role('link', name=JUDUL)).to_be_visible()
     check_page(pimpinan, 'semua laporan (pimpinan)')
