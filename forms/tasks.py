@@ -89,14 +89,22 @@ class LaporanInformasiForm(TaskForm):
     keterangan_foto = _text('Keterangan foto')
     submit = SubmitField('Kirim laporan')
 
-    #: photos already attached in an earlier pass (a revision need not upload again)
-    existing_photos = 0
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.existing_photos = 0
         self.kecamatan.choices = c.options([('', '— pilih kecamatan —')] + [(k.kode, k.nama)
                                                                             for k in wilayah.kecamatan()])
         self.desa.choices = _desa_choices()
+
+    @property
+    def existing_photos(self):
+        """Photos attached in an earlier pass: a revision need not upload again."""
+        return self._existing_photos
+
+    @existing_photos.setter
+    def existing_photos(self, count):
+        self._existing_photos = count
+        self.foto.flags.required = not count
 
     def derived_values(self, data):
         return {'kecamatan': wilayah.kecamatan_of(data.get('desa'))}
@@ -127,7 +135,7 @@ class VerifikasiForm(TaskForm):
     keandalan_sumber = _choice('Keandalan sumber (dikonfirmasi)', c.KEANDALAN_SUMBER)
     kebenaran_informasi = _choice('Kebenaran informasi (dikonfirmasi)', c.KEBENARAN_INFORMASI)
     catatan = TextAreaField('Catatan verifikator (wajib jika TIDAK)',
-                            validators=[RequiredIf('keputusan', 'tidak'), max_length(5000)])
+                            validators=[RequiredIf('keputusan', 'tidak', clear=False), max_length(5000)])
     submit = SubmitField('Simpan verifikasi')
     decision_fields = ('keputusan', 'tindak_lanjut')
     carried_over = ('keandalan_sumber', 'kebenaran_informasi')

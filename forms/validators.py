@@ -15,11 +15,12 @@ def between(low, high):
 
 
 class RequiredIf:
-    """Required (and, for a choice field, one of its choices) when another field has one of `values`;
-    otherwise emptied, so no stale value is kept."""
+    """Required (and, for a choice field, one of its choices) when another field has one of `values`.
+    Otherwise the field is optional; with `clear` (for choices that only make sense under the
+    condition) it is emptied, so no stale value is kept."""
 
-    def __init__(self, other, *values):
-        self.other, self.values = other, values
+    def __init__(self, other, *values, clear=True):
+        self.other, self.values, self.clear = other, values, clear
         self.field_flags = {}
 
     def __call__(self, form, field):
@@ -31,6 +32,7 @@ class RequiredIf:
             if choices and field.data not in {choice.value for choice in choices}:
                 raise StopValidation('Pilihan tidak valid.')
             return
-        field.data = None
+        if self.clear or field.data in ('', []):
+            field.data = None
         field.errors[:] = []
         raise StopValidation()

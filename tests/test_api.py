@@ -203,3 +203,11 @@ def test_conditional_and_choice_fields_are_validated(client, data, field):
     task_id = api.get('/tasks').get_json()[0]['id']
     response = api.post(f'/tasks/{task_id}/complete', json=data)
     assert response.status_code == 422 and list(response.get_json()['errors']) == [field]
+
+
+def test_a_note_written_with_ya_is_kept(app, client):
+    instance = drive(client, [('verifikator1', helpers.VERIFY_YES | {'catatan': 'Dicek bersama Polsek.'})])
+    from app.services import queries
+    with app.app_context():
+        [verification] = [s.data for s in queries.submissions(instance['id']) if s.bpmn_id == 'Task_Verifikasi']
+    assert verification['catatan'] == 'Dicek bersama Polsek.' and verification['tindak_lanjut'] is None

@@ -14,8 +14,9 @@ from tests import helpers
 from tests.browser.support import axe_violations, check_page, screenshot
 
 
-def test_axe_check_reports_real_problems(page):
+def test_axe_check_reports_real_problems(page, live_server):
     """Guards the checker itself: a page with known faults must produce violations."""
+    page.goto(f'{live_server}/login')  # same origin, so the app can serve axe-core
     page.set_content('<html><body><img src="data:,"><input type="text"></body></html>')
     ids = {v['id'] for v in axe_violations(page)}
     assert {'image-alt', 'label', 'html-has-lang'} <= ids
