@@ -24,6 +24,11 @@ def logout(client):
     web_post(client, '/logout', {}, form_url='/')
 
 
+def switch_user(client, username):
+    logout(client)
+    web_login(client, username)
+
+
 def test_login_page_and_wrong_password(client):
     assert client.get('/').status_code == 302
     page = client.get('/login').get_data(as_text=True)
@@ -55,11 +60,9 @@ def test_whole_sop_through_the_web(client):
 
 def test_return_shows_the_note_to_the_agent_and_prefills_the_form(client):
     agent_files_report(client)
-    logout(client)
-    web_login(client, 'verifikator1')
+    switch_user(client, 'verifikator1')
     web_post(client, f'/tugas/{only_task_link(client)}', helpers.VERIFY_RETURN)
-    logout(client)
-    web_login(client, 'agen1')
+    switch_user(client, 'agen1')
     page = client.get(f'/tugas/{only_task_link(client)}').get_data(as_text=True)
     assert 'Lengkapi jumlah orang.' in page
     assert 'value="Sengketa batas lahan"' in page and 'Sudah ada 1 foto' in page
@@ -69,8 +72,7 @@ def test_return_shows_the_note_to_the_agent_and_prefills_the_form(client):
 
 def test_verifier_tidak_requires_a_note_and_a_follow_up(client):
     agent_files_report(client)
-    logout(client)
-    web_login(client, 'verifikator1')
+    switch_user(client, 'verifikator1')
     task_id = only_task_link(client)
     response = web_post(client, f'/tugas/{task_id}', {'keputusan': 'tidak', 'metode': 'cek_media',
                                                       'keandalan_sumber': 'C', 'kebenaran_informasi': '3'})
@@ -150,8 +152,7 @@ def test_photos_are_served_only_after_the_access_check(client):
     response = client.get(f'/lampiran/{attachment}')
     assert response.status_code == 200 and response.mimetype == 'image/jpeg'
     assert response.headers['X-Content-Type-Options'] == 'nosniff'
-    logout(client)
-    web_login(client, 'agen2')
+    switch_user(client, 'agen2')
     assert client.get(f'/lampiran/{attachment}').status_code == 403
     assert client.get(f'/laporan/{instance_id}').status_code == 403
 
@@ -170,17 +171,14 @@ def test_security_headers_on_every_page(client):
 
 def test_verifier_form_starts_from_the_agents_grading_but_never_from_an_old_decision(client):
     agent_files_report(client)
-    logout(client)
-    web_login(client, 'verifikator1')
+    switch_user(client, 'verifikator1')
     task_id = only_task_link(client)
     page = client.get(f'/tugas/{task_id}').get_data(as_text=True)
     assert '<option selected value="B">' in page and '<option selected value="2">' in page
     web_post(client, f'/tugas/{task_id}', helpers.VERIFY_RETURN)
-    logout(client)
-    web_login(client, 'agen1')
+    switch_user(client, 'agen1')
     web_post(client, f'/tugas/{only_task_link(client)}', helpers.REPORT)
-    logout(client)
-    web_login(client, 'verifikator1')
+    switch_user(client, 'verifikator1')
     page = client.get(f'/tugas/{only_task_link(client)}').get_data(as_text=True)
     assert 'checked' not in re.search(r'<fieldset.*?</fieldset>', page, re.S).group(0)   # keputusan
     assert 'Lengkapi jumlah orang.' in page            # the earlier note is there to build on

@@ -61,16 +61,18 @@ def get_task(task_id):
 @bp.post('/tasks/<int:task_id>/claim')
 @token_required
 def claim_task(task_id):
-    with unit_of_work():
-        task = workflow.claim_task(task_id, g.api_user)
-    return jsonify(task_json(task))
+    return _task_action(workflow.claim_task, task_id)
 
 
 @bp.post('/tasks/<int:task_id>/release')
 @token_required
 def release_task(task_id):
+    return _task_action(workflow.release_task, task_id)
+
+
+def _task_action(action, task_id):
     with unit_of_work():
-        task = workflow.release_task(task_id, g.api_user)
+        task = action(task_id, g.api_user)
     return jsonify(task_json(task))
 
 
