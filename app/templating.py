@@ -24,6 +24,29 @@ CHOICE_LABELS = {
 }
 
 
+ACTION_LABELS = {
+    'instance.started': 'Laporan dibuat', 'task.completed': 'Tahap diselesaikan',
+    'attachment.uploaded': 'Foto diunggah', 'attachment.viewed': 'Foto dilihat',
+    'decision.taken': 'Keputusan diambil', 'instance.completed': 'Proses selesai',
+    'task.claimed': 'Tugas diklaim', 'task.released': 'Tugas dilepas',
+}
+
+
+def describe_event(event):
+    """One line of the history for people: what happened, at which step, which decision."""
+    detail = event.detail or {}
+    text = ACTION_LABELS.get(event.action, event.action)
+    if detail.get('task_name'):
+        text += f': {detail["task_name"]}'
+    decision = [display_value(k, detail[k]) for k in ('keputusan', 'tindak_lanjut', 'bentuk_penanganan')
+                if detail.get(k)]
+    if decision:
+        text += ' — ' + ', '.join(decision)
+    if detail.get('result'):
+        text += f' — {detail["result"]}'
+    return text
+
+
 def display_value(name, value):
     """A stored form value as a person reads it."""
     if value is None or value == '' or value == []:
@@ -59,7 +82,7 @@ def register(app):
     app.jinja_env.filters['wita'] = format_wita
     app.jinja_env.filters['remaining'] = format_remaining
     app.jinja_env.filters['wilayah'] = wilayah.name
-    app.jinja_env.globals.update(ROLE_LABELS=ROLE_LABELS, display_value=display_value, field_label=field_label,
+    app.jinja_env.globals.update(ROLE_LABELS=ROLE_LABELS, display_value=display_value, field_label=field_label, describe_event=describe_event,
                                 now=utcnow)
 
     @app.route('/vendor/<path:filename>')

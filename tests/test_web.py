@@ -182,3 +182,12 @@ def test_verifier_form_starts_from_the_agents_grading_but_never_from_an_old_deci
     page = client.get(f'/tugas/{only_task_link(client)}').get_data(as_text=True)
     assert 'checked' not in re.search(r'<fieldset.*?</fieldset>', page, re.S).group(0)   # keputusan
     assert 'Lengkapi jumlah orang.' in page            # the earlier note is there to build on
+
+
+def test_the_diagram_of_a_report_needs_access_to_the_report(client):
+    agent_files_report(client)
+    instance_id = re.search(r'/laporan/(\d+)', client.get('/laporan-saya').get_data(as_text=True)).group(1)
+    response = client.get(f'/laporan/{instance_id}/diagram.bpmn')
+    assert response.status_code == 200 and b'<bpmn:process id="sikanda"' in response.data
+    switch_user(client, 'agen2')
+    assert client.get(f'/laporan/{instance_id}/diagram.bpmn').status_code == 403

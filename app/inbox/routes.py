@@ -1,4 +1,4 @@
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from app.auth.decorators import roles_required
@@ -96,7 +96,17 @@ def report(instance_id):
     report = queries.report_for_instance(instance_id, current_user)
     return render_template('inbox/report.html', report=report,
                            submissions=queries.submissions(instance_id),
-                           open_tasks=queries.open_tasks(instance_id))
+                           open_tasks=queries.open_tasks(instance_id),
+                           events=queries.instance_events(instance_id))
+
+
+@bp.route('/laporan/<int:instance_id>/diagram.bpmn')
+@login_required
+def report_diagram(instance_id):
+    """The diagram version this report runs on, for the viewer on the report page."""
+    report = queries.report_for_instance(instance_id, current_user)
+    return Response(report.instance.definition.bpmn_xml, mimetype='application/xml',
+                    headers={'Cache-Control': 'private, max-age=3600'})
 
 
 @bp.route('/lampiran/<int:attachment_id>')

@@ -60,7 +60,7 @@ def claim_task(task_id, user):
         raise ConflictError(unavailable_message(task))
     db.session.refresh(task)
     audit.record('task.claimed', user, role=task.lane, instance_id=instance.id, human_task_id=task.id,
-                 detail={'task': task.bpmn_id})
+                 detail={'task': task.bpmn_id, 'task_name': task.name})
     return task
 
 
@@ -71,7 +71,7 @@ def release_task(task_id, user):
     task.claimed_by_id = None
     task.claimed_at = None
     audit.record('task.released', user, role=task.lane, instance_id=instance.id, human_task_id=task.id,
-                 detail={'task': task.bpmn_id})
+                 detail={'task': task.bpmn_id, 'task_name': task.name})
     db.session.flush()
     return task
 
@@ -115,14 +115,15 @@ def complete_task(task_id, user, submission):
 
 def _audit_completion(user, task, instance, data, photos, result):
     audit.record('task.completed', user, role=task.lane, instance_id=instance.id, human_task_id=task.id,
-                 detail={'task': task.bpmn_id, 'data': data, 'attachments': [p.id for p in photos]})
+                 detail={'task': task.bpmn_id, 'task_name': task.name, 'data': data,
+                         'attachments': [p.id for p in photos]})
     for photo in photos:
         audit.record('attachment.uploaded', user, role=task.lane, instance_id=instance.id,
                      human_task_id=task.id, detail={'attachment_id': photo.id, 'sha256': photo.sha256})
     decision = {k: data[k] for k in DECISION_FIELDS if data.get(k)}
     if decision:
         audit.record('decision.taken', user, role=task.lane, instance_id=instance.id, human_task_id=task.id,
-                     detail={'task': task.bpmn_id, **decision})
+                     detail={'task': task.bpmn_id, 'task_name': task.name, **decision})
     if result.completed:
         audit.record('instance.completed', user, role=task.lane, instance_id=instance.id,
                      detail={'end_event': result.end_event_id, 'result': result.end_event_name})
