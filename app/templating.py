@@ -82,8 +82,8 @@ def register(app):
     app.jinja_env.filters['wita'] = format_wita
     app.jinja_env.filters['remaining'] = format_remaining
     app.jinja_env.filters['wilayah'] = wilayah.name
-    app.jinja_env.globals.update(ROLE_LABELS=ROLE_LABELS, display_value=display_value, field_label=field_label, describe_event=describe_event,
-                                now=utcnow)
+    app.jinja_env.globals.update(ROLE_LABELS=ROLE_LABELS, display_value=display_value, field_label=field_label,
+                                 describe_event=describe_event, now=utcnow)
 
     @app.route('/vendor/<path:filename>')
     def vendor(filename):

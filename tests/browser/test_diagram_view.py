@@ -21,7 +21,7 @@ def test_report_page_marks_passed_and_waiting_steps(app, live_server, logged_in,
     assert sorted(done.evaluate_all('els => els.map(e => e.dataset.elementId)')) == [
         'Task_Pelaporan', 'Task_Verifikasi']
     expect(page.locator('#diagram .sikanda-active[data-element-id="Task_Publikasi"]')).to_have_count(1)
-    expect(page.locator('#diagram-summary')).to_contain_text('Sedang menunggu: Publikasi Laporan')
+    expect(page.locator('#diagram-summary')).to_contain_text('Tahap saat ini: Publikasi Laporan')
     expect(page.get_by_text('Keputusan diambil: Verifikasi Laporan — YA')).to_be_visible()
     assert errors == []
     check_page(page, 'laporan dengan diagram')
