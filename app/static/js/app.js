@@ -16,6 +16,35 @@
     kecamatan.addEventListener('change', filter);
     filter();
   }
+  // GPS: fill latitude, longitude and accuracy from the phone's location, when the agent asks for it.
+  const latitude = document.getElementById('latitude');
+  if (latitude && navigator.geolocation) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'btn btn-outline-primary btn-sm mb-2';
+    button.textContent = 'Isi koordinat dari lokasi saya (GPS)';
+    const status = document.createElement('div');
+    status.className = 'form-text mb-2';
+    status.id = 'gps-status';
+    status.setAttribute('role', 'status');
+    const group = latitude.closest('.mb-3');
+    group.before(button, status);
+    button.addEventListener('click', function () {
+      status.textContent = 'Mencari lokasi…';
+      button.disabled = true;
+      navigator.geolocation.getCurrentPosition(function (position) {
+        const c = position.coords;
+        latitude.value = c.latitude.toFixed(6);
+        document.getElementById('longitude').value = c.longitude.toFixed(6);
+        document.getElementById('akurasi_gps').value = Math.round(c.accuracy);
+        status.textContent = 'Koordinat terisi (akurasi ± ' + Math.round(c.accuracy) + ' m).';
+        button.disabled = false;
+      }, function () {
+        status.textContent = 'Lokasi tidak dapat dibaca. Izinkan akses lokasi atau isi koordinat secara manual.';
+        button.disabled = false;
+      }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+    });
+  }
   // Long submissions over weak connections: say that something is happening and prevent double posts.
   for (const form of document.querySelectorAll('form[data-progress]')) {
     form.addEventListener('submit', function () {
