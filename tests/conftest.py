@@ -54,6 +54,8 @@ def _clean_database(request):
         with db.engine.begin() as conn:
             for table in PROCESS_TABLES:
                 conn.execute(text(f'DELETE FROM {table}'))  # noqa: S608 - fixed table names
+            conn.execute(text("UPDATE audit_chain_head SET last_hash = :genesis, last_event_id = NULL"),
+                         {'genesis': '0' * 64})
 
 
 @pytest.fixture

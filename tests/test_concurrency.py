@@ -58,3 +58,16 @@ def test_concurrent_reports_from_many_agents_all_land(app):
     assert len({r['id'] for r in results}) == len(agents)
     with app.app_context():
         assert audit.verify_chain() is None
+
+
+def test_concurrent_audit_only_requests_keep_one_chain(app):
+    """Failed logins write nothing but their audit event; run at once they must still form one chain."""
+    clients = [app.test_client() for _ in range(8)]
+    responses = race(app, [lambda c=c: c.post('/api/v1/auth/token', json={'username': 'agen1', 'password': 'x'})
+                           for c in clients])
+    assert sorted({r.status_code for r in responses}) in ([401], [401, 409])
+    with app.app_context():
+        assert audit.verify_chain() is None
+        failed = db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                   .where(AuditEvent.action == 'auth.login_failed'))
+        assert failed == sum(r.status_code == 401 for r in responses)

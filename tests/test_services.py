@@ -208,6 +208,15 @@ def test_audit_chain_detects_an_edited_row():
     assert audit.verify_chain() == event.id
 
 
+def test_audit_chain_detects_deleted_newest_events():
+    instance_id = file_report()
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
+                                .order_by(AuditEvent.id)).all()
+    with unit_of_work():
+        db.session.delete(events[-1])
+    assert audit.verify_chain() == events[-2].id
+
+
 def test_report_visibility():
     instance_id = file_report('agen1')
     report = report_of(instance_id)

@@ -1,8 +1,8 @@
 """SQLAlchemy models, one module per aggregate."""
-from .audit import AuditEvent
+from .audit import AuditChainHead, AuditEvent
 from .process import HumanTask, ProcessDefinition, ProcessInstance, TaskSubmission
 from .report import Attachment, Report
 from .user import ApiToken, User, UserRole
 
-__all__ = ['ApiToken', 'Attachment', 'AuditEvent', 'HumanTask', 'ProcessDefinition', 'ProcessInstance',
+__all__ = ['ApiToken', 'Attachment', 'AuditChainHead', 'AuditEvent', 'HumanTask', 'ProcessDefinition', 'ProcessInstance',
            'Report', 'TaskSubmission', 'User', 'UserRole']

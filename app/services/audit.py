@@ -2,10 +2,10 @@
 import hashlib
 import json
 
-from sqlalchemy import select, text
+from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import AuditEvent
+from app.models import AuditChainHead, AuditEvent
 from app.timeutil import utcnow
 
 GENESIS = '0' * 64
@@ -20,28 +20,39 @@ def _digest(event):
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+HEAD_ID = 1
+
+
 def record(action, actor=None, role=None, instance_id=None, human_task_id=None, detail=None):
-    """Append one event. Serialised on PostgreSQL so the chain never forks."""
-    if db.session.get_bind().dialect.name == 'postgresql':
-        db.session.execute(text('SELECT pg_advisory_xact_lock(727001)'))
-    last = db.session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+    """Append one event to the chain, in the caller's transaction."""
+    # write first, read second: the UPDATE takes the lock before the last hash is read
+    db.session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
+                       .values(last_hash=AuditChainHead.last_hash))
+    head = db.session.execute(select(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
+                              .execution_options(populate_existing=True)).scalar_one()
     event = AuditEvent(
         created_at=utcnow(), actor_id=getattr(actor, 'id', None),
         actor_username=getattr(actor, 'username', None), role=role, action=action,
         instance_id=instance_id, human_task_id=human_task_id, detail=detail or {},
-        prev_hash=last or GENESIS,
+        prev_hash=head.last_hash,
     )
     event.hash = _digest(event)
     db.session.add(event)
+    db.session.flush()
+    head.last_hash, head.last_event_id = event.hash, event.id
     db.session.flush()
     return event
 
 
 def verify_chain():
-    """Return the id of the first event whose hash or link is wrong, or None when intact."""
-    previous = GENESIS
+    """Return the id of the first event whose hash or link is wrong (or, when the newest events
+    were deleted, the id of the last one left, or 0 if none is), or None when the chain is intact."""
+    previous, last_id = GENESIS, 0
     for event in db.session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars():
         if event.prev_hash != previous or _digest(event) != event.hash:
             return event.id
-        previous = event.hash
+        previous, last_id = event.hash, event.id
+    head = db.session.get(AuditChainHead, HEAD_ID)
+    if head is not None and head.last_hash != previous:
+        return last_id
     return None
