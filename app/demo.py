@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw
 from app import wilayah
 from app.services import queries, users, workflow
 from app.services.attachments import Upload
-from app.timeutil import WITA, utcnow
+from app.timeutil import to_wita, utcnow
 from app.uow import unit_of_work
 
 EVENTS = [  # judul, apa, aspek, jenis ATHG, tahap konflik
@@ -42,10 +42,10 @@ def report_data(rng, index):
     judul, apa, aspek, jenis, tahap = EVENTS[index % len(EVENTS)]
     kecamatan = rng.choice(wilayah.kecamatan())
     desa = rng.choice(wilayah.desa_of(kecamatan.kode))
-    when = (utcnow() - timedelta(hours=rng.randint(1, 96))).replace(microsecond=0)
+    when = to_wita(utcnow() - timedelta(hours=rng.randint(1, 96))).replace(microsecond=0)
     return {
         'judul': f'{judul} di {desa.nama}', 'apa': apa, 'siapa': 'Warga setempat dan tokoh masyarakat',
-        'jumlah_orang': rng.randint(5, 200), 'waktu_kejadian': when.replace(tzinfo=WITA).isoformat(),
+        'jumlah_orang': rng.randint(5, 200), 'waktu_kejadian': when.isoformat(),
         'waktu_perkiraan': False, 'waktu_diketahui': None, 'desa': desa.kode, 'alamat': f'Desa {desa.nama}',
         'latitude': None, 'longitude': None, 'akurasi_gps': None, 'mengapa': 'belum diketahui',
         'bagaimana': 'Informasi diperoleh dari pengamatan dan keterangan warga.', 'aspek': aspek,
@@ -90,7 +90,7 @@ ACTORS = {'verifikasi': 'verifikator1', 'publikasi': 'administrator1', 'keputusa
 def _advance(instance_id, step, actor, config):
     data = dict(STEP_DATA[step])
     if step == 'rakor':
-        data['waktu_kegiatan'] = (utcnow() + timedelta(days=2)).replace(tzinfo=WITA, microsecond=0).isoformat()
+        data['waktu_kegiatan'] = to_wita(utcnow() + timedelta(days=2)).replace(microsecond=0).isoformat()
     task = queries.open_tasks(instance_id)[0]
     workflow.complete_task(task.id, actor, workflow.Submission(data=data))
 

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 from app.services.errors import ServiceError
+from forms import UnknownFormError
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,11 @@ def register(app):
     def service_error(exc):
         db.session.rollback()
         return error_response(exc.status, exc.message, exc.errors)
+
+    @app.errorhandler(UnknownFormError)
+    def unknown_form(exc):
+        log.error('%s', exc)
+        return error_response(500, str(exc))
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

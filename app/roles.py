@@ -33,3 +33,9 @@ def role_for_lane(lane):
         if lane and lane.strip().lower() in (role, ROLE_LABELS[role].lower()):
             return role
     return None
+
+
+def lane_label(lane):
+    """The canonical name of a lane (the role label), or the lane as written when it names no role."""
+    role = role_for_lane(lane)
+    return ROLE_LABELS[role] if role else lane

@@ -52,10 +52,10 @@ class SikandaForm(FlaskForm):
 class TaskForm(SikandaForm):
     """A user-task form. Every data field is always written, so a loop never keeps an old value."""
 
-    #: names of fields holding a decision the gateways read (never prefilled)
-    decision_fields = ()
     #: fields prefilled from an earlier step's submission of the same name
     carried_over = ()
+    #: a later pass of this form starts from the previous pass (a returned report)
+    revisable = False
 
     def data_fields(self):
         return [f for f in self if not isinstance(f, NON_DATA_FIELDS) and f.name != 'csrf_token']

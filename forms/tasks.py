@@ -86,8 +86,9 @@ class LaporanInformasiForm(TaskForm):
     klasifikasi = _choice('Klasifikasi kerahasiaan', c.KLASIFIKASI, default='terbatas')
     foto = MultipleFileField('Foto bukti (JPEG, PNG atau WebP)',
                              render_kw={'accept': 'image/jpeg,image/png,image/webp'})
-    keterangan_foto = _text('Keterangan foto')
+    keterangan_foto = TextAreaField('Keterangan foto', validators=[required(), max_length(500)])
     submit = SubmitField('Kirim laporan')
+    revisable = True
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -137,7 +138,6 @@ class VerifikasiForm(TaskForm):
     catatan = TextAreaField('Catatan verifikator (wajib jika TIDAK)',
                             validators=[RequiredIf('keputusan', 'tidak', clear=False), max_length(5000)])
     submit = SubmitField('Simpan verifikasi')
-    decision_fields = ('keputusan', 'tindak_lanjut')
     carried_over = ('keandalan_sumber', 'kebenaran_informasi')
 
 
@@ -159,7 +159,6 @@ class KeputusanPimpinanForm(TaskForm):
                                    validators=[RequiredIf('keputusan', 'ya')], validate_choice=False)
     arahan = _text('Arahan pimpinan')
     submit = SubmitField('Simpan keputusan')
-    decision_fields = ('keputusan', 'bentuk_penanganan')
 
 
 class RakorForm(TaskForm):

@@ -32,7 +32,8 @@ class RequiredIf:
             if choices and field.data not in {choice.value for choice in choices}:
                 raise StopValidation('Pilihan tidak valid.')
             return
-        if self.clear or field.data in ('', []):
-            field.data = None
         field.errors[:] = []
+        if not self.clear and field.data not in (None, '', []):
+            return  # optional here, but what was written is kept and still checked (e.g. its length)
+        field.data = None
         raise StopValidation()

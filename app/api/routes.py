@@ -9,12 +9,13 @@ from app.services import audit, queries, users, views, workflow
 from app.services.attachments import Upload
 from app.services.errors import ValidationFailed
 from app.uow import unit_of_work
-from forms import LaporanInformasiForm, form_class
+from forms import LaporanInformasiForm, form_for_task
 
 
 @bp.post('/auth/token')
 def issue_token():
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
     with unit_of_work():
         user = users.authenticate(str(body.get('username', '')), str(body.get('password', '')))
         if user is None:
@@ -54,7 +55,7 @@ def list_tasks():
 @token_required
 def get_task(task_id):
     view = views.task_view(task_id, g.api_user)
-    return jsonify(task_json(view.task) | {'fields': form_class(view.task.form_key).describe(),
+    return jsonify(task_json(view.task) | {'fields': form_for_task(view.task).describe(),
                                            'report_nomor': view.report.nomor})
 
 
@@ -80,7 +81,7 @@ def _task_action(action, task_id):
 @token_required
 def complete_task(task_id):
     view = views.task_view(task_id, g.api_user)
-    form = form_class(view.task.form_key)(formdata=_formdata(), meta={'csrf': False})
+    form = form_for_task(view.task)(formdata=_formdata(), meta={'csrf': False})
     uploads = []
     if isinstance(form, LaporanInformasiForm):
         form.existing_photos = view.photo_count

@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -41,6 +43,10 @@ def logout():
 
 
 def _safe_next(target):
-    if target and target.startswith('/') and not target.startswith('//'):
-        return target
+    """Only a path on this site: no scheme, no host, no control characters or backslashes."""
+    if target and target.isprintable() and '\\' not in target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and parts.path.startswith('/') \
+                and not parts.path.startswith('//'):
+            return target
     return url_for('inbox.home')

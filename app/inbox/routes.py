@@ -10,7 +10,7 @@ from app.services import audit, queries, views, workflow
 from app.services.attachments import Upload
 from app.services.errors import ValidationFailed
 from app.uow import unit_of_work
-from forms import LaporanInformasiForm, form_class
+from forms import LaporanInformasiForm, form_for_task
 
 
 @bp.route('/')
@@ -41,7 +41,7 @@ def new_report():
 @login_required
 def task(task_id):
     view = views.task_view(task_id, current_user)
-    form = form_class(view.task.form_key)()
+    form = form_for_task(view.task)()
     if isinstance(form, LaporanInformasiForm):
         form.existing_photos = view.photo_count
     if request.method == 'GET':
@@ -65,7 +65,7 @@ def claim(task_id):
         with unit_of_work():
             workflow.claim_task(task_id, current_user)
         flash('Tugas diklaim: sekarang hanya Anda yang dapat mengerjakannya.', 'info')
-    return redirect(request.referrer or url_for('inbox.home'))
+    return redirect(url_for('inbox.home'))
 
 
 @bp.route('/tugas/<int:task_id>/lepas', methods=['POST'])
@@ -106,7 +106,8 @@ def report_diagram(instance_id):
     """The diagram version this report runs on, for the viewer on the report page."""
     report = queries.report_for_instance(instance_id, current_user)
     return Response(report.instance.definition.bpmn_xml, mimetype='application/xml',
-                    headers={'Cache-Control': 'private, max-age=3600'})
+                    headers={'Cache-Control': 'private, max-age=3600',
+                             'Content-Disposition': f'attachment; filename=sikanda-{instance_id}.bpmn'})
 
 
 @bp.route('/lampiran/<int:attachment_id>')
@@ -141,14 +142,13 @@ def _add_errors(form, exc):
 
 
 def _prefill(form, view):
-    """Start from what is known: a revision opens with the last submission of the same form, other
-    forms with the fields they carry over (e.g. the source grading). Decisions are never prefilled."""
+    """Start from what is known: a returned report opens with the agent's last submission; other forms
+    only with the fields they carry over from earlier steps (e.g. the source grading), never with an
+    earlier pass's decision, method or note."""
     values = {}
     for submission in view.submissions:
-        same_form = submission.form_key == view.task.form_key
-        values |= {k: v for k, v in submission.data.items() if same_form or k in form.carried_over}
-    for name in form.decision_fields:
-        values.pop(name, None)
+        own_revision = form.revisable and submission.form_key == view.task.form_key
+        values |= {k: v for k, v in submission.data.items() if own_revision or k in form.carried_over}
     if values:
         form.load_task_data(values)
 

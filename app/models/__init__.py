@@ -4,5 +4,5 @@ from .process import HumanTask, ProcessDefinition, ProcessInstance, TaskSubmissi
 from .report import Attachment, Report
 from .user import ApiToken, User, UserRole
 
-__all__ = ['ApiToken', 'Attachment', 'AuditChainHead', 'AuditEvent', 'HumanTask', 'ProcessDefinition', 'ProcessInstance',
-           'Report', 'TaskSubmission', 'User', 'UserRole']
+__all__ = ['ApiToken', 'Attachment', 'AuditChainHead', 'AuditEvent', 'HumanTask', 'ProcessDefinition',
+           'ProcessInstance', 'Report', 'TaskSubmission', 'User', 'UserRole']

@@ -4,10 +4,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from app.engine import DiagramError
 from app.extensions import db, workflow_engine
 from app.models import ProcessDefinition
+from app.roles import role_for_lane
 from app.services import audit
-from app.services.errors import NotFoundError
+from app.services.errors import NotFoundError, ValidationFailed
+from app.timeutil import parse_duration
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / 'bpmn'
 
@@ -27,7 +30,20 @@ def model_for(definition):
     return workflow_engine.load(definition.bpmn_xml.encode('utf-8'), definition.process_id)
 
 
-def install_shipped_diagrams(actor=None):
+def check_runnable(model, form_keys):
+    """Problems per element id that would leave a task nobody can see or fill in."""
+    problems = {}
+    for task in model.user_tasks.values():
+        if role_for_lane(task.lane) is None:
+            problems.setdefault(task.bpmn_id, []).append(f'Lajur "{task.lane}" bukan peran SIKANDA')
+        if task.form_key not in form_keys:
+            problems.setdefault(task.bpmn_id, []).append(f'Formulir "{task.form_key}" tidak terdaftar')
+        if task.sla and parse_duration(task.sla) is None:
+            problems.setdefault(task.bpmn_id, []).append(f'Standar waktu "{task.sla}" bukan durasi ISO-8601')
+    return problems
+
+
+def install_shipped_diagrams(form_keys, actor=None):
     """Store each diagram in bpmn/ as version 1 (deployed) unless its process already exists."""
     installed = []
     for path in sorted(BPMN_DIR.glob('*.bpmn')):
@@ -37,7 +53,12 @@ def install_shipped_diagrams(actor=None):
         if exists:
             continue
         xml = path.read_bytes()
-        workflow_engine.load(xml, process_id)  # refuse to install a diagram that cannot run
+        try:
+            problems = check_runnable(workflow_engine.load(xml, process_id), form_keys)
+        except DiagramError as exc:
+            problems = exc.problems
+        if problems:
+            raise ValidationFailed(f'Diagram {path.name} tidak dapat dipasang', problems)
         definition = ProcessDefinition(process_id=process_id, version=1, bpmn_xml=xml.decode('utf-8'),
                                        sha256=hashlib.sha256(xml).hexdigest(), deployed=True,
                                        author_id=getattr(actor, 'id', None))

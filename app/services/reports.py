@@ -1,7 +1,10 @@
 """The report row: searchable fields copied from the steps, status, and who may see it."""
 from datetime import datetime
 
+from sqlalchemy import or_
+
 from app import wilayah
+from app.models import Report
 from app.roles import PIMPINAN, READ_ALL_ROLES, REPORTER_LANE
 from app.timeutil import from_wita
 
@@ -33,6 +36,16 @@ def apply_step(report, task, data, result, opened, now):
     else:
         report.status = 'diproses'
         report.tahap_sop = ', '.join(sorted({t.info.name for t in result.ready_tasks})) or 'Diproses'
+
+
+def visible_clause(user):
+    """SQL condition for the reports `user` may read (keep in step with can_view)."""
+    own = Report.reporter_id == user.id
+    if user.has_role(*READ_ALL_ROLES):
+        return or_(own, Report.status != 'draf')
+    if user.has_role(PIMPINAN):
+        return or_(own, Report.published_at.is_not(None))
+    return own
 
 
 def can_view(user, report):

@@ -27,7 +27,8 @@ def task_view(task_id, user):
     task = queries.task(task_id)
     instance = db.session.get(ProcessInstance, task.instance_id)
     check_can_act(task, instance, user)
-    if task.status != TASK_OPEN:
+    if task.status != TASK_OPEN or task.claimed_by_id not in (None, user.id):
+        # say so before anyone types a whole form they could not submit
         raise ConflictError(unavailable_message(task))
     report = db.session.execute(select(Report).where(Report.instance_id == task.instance_id)).scalar_one()
     return TaskView(task, report, queries.submissions(task.instance_id))

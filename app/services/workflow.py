@@ -7,11 +7,11 @@ from app.engine import NoPathError, TaskNotReadyError
 from app.extensions import db, workflow_engine
 from app.models import HumanTask, ProcessInstance, Report, TaskSubmission
 from app.models.process import INSTANCE_DONE, TASK_CANCELLED, TASK_DONE, TASK_OPEN
-from app.roles import AGEN, REPORTER_LANE, role_for_lane
+from app.roles import AGEN, REPORTER_LANE, lane_label, role_for_lane
 from app.services import attachments, audit, reports
 from app.services.errors import ConflictError, NotFoundError, PermissionDenied, ValidationFailed
 from app.services.processes import deployed_definition, model_for
-from app.timeutil import format_wita, parse_duration, utcnow
+from app.timeutil import format_wita, parse_duration, to_wita, utcnow
 
 DECISION_FIELDS = ('keputusan', 'tindak_lanjut', 'bentuk_penanganan')
 
@@ -38,7 +38,7 @@ def start_report(user, process_id='sikanda'):
                                created_at=now, updated_at=now)
     db.session.add(instance)
     db.session.flush()
-    db.session.add(Report(instance_id=instance.id, nomor=f'SKD/{now.year}/{instance.id:06d}',
+    db.session.add(Report(instance_id=instance.id, nomor=f'SKD/{to_wita(now).year}/{instance.id:06d}',
                           reporter_id=user.id, created_at=now, updated_at=now))
     _sync_tasks(instance, result.ready_tasks, now)
     audit.record('instance.started', user, role=REPORTER_LANE, instance_id=instance.id,
@@ -65,13 +65,18 @@ def claim_task(task_id, user):
 
 
 def release_task(task_id, user):
+    """The claimant releases a task; a colleague in the lane may release it only when the claimant
+    can no longer work on it (account disabled or role withdrawn), so no task stays stuck."""
     task, instance = _load_for_action(task_id, user)
-    if task.claimed_by_id != user.id:
-        raise ConflictError('Tugas ini tidak sedang Anda kerjakan')
+    claimant = task.claimed_by
+    if claimant is None:
+        raise ConflictError('Tugas ini tidak sedang diklaim')
+    if claimant.id != user.id and _can_still_work(task, claimant):
+        raise ConflictError(unavailable_message(task))
     task.claimed_by_id = None
     task.claimed_at = None
     audit.record('task.released', user, role=task.lane, instance_id=instance.id, human_task_id=task.id,
-                 detail={'task': task.bpmn_id, 'task_name': task.name})
+                 detail={'task': task.bpmn_id, 'task_name': task.name, 'claimed_by': claimant.username})
     db.session.flush()
     return task
 
@@ -140,6 +145,10 @@ def check_can_act(task, instance, user):
         raise PermissionDenied('Anda tidak dapat memproses laporan yang Anda buat sendiri')
 
 
+def _can_still_work(task, user):
+    return user.active and user.has_role(role_for_lane(task.lane))
+
+
 def _load_for_action(task_id, user, lock=False):
     task = db.session.get(HumanTask, task_id)
     if task is None:
@@ -180,10 +189,11 @@ def _sync_tasks(instance, ready_tasks, now):
             continue
         info = ready.info
         sla = parse_duration(info.sla)
+        lane = lane_label(info.lane)  # 'verifikator' and 'Verifikator' name the same inbox
         row = HumanTask(instance_id=instance.id, task_uuid=ready.task_id, bpmn_id=info.bpmn_id, name=info.name,
-                        lane=info.lane, form_key=info.form_key, sla=info.sla, created_at=now,
+                        lane=lane, form_key=info.form_key, sla=info.sla, created_at=now,
                         due_at=now + sla if sla else None,
-                        assigned_to_id=instance.started_by_id if info.lane == REPORTER_LANE else None)
+                        assigned_to_id=instance.started_by_id if lane == REPORTER_LANE else None)
         db.session.add(row)
         created.append(row)
     db.session.flush()
