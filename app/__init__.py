@@ -14,6 +14,11 @@ def create_app(config=None):
 
     app = Flask(__name__)
     load_config(app, config)
+    if app.config.get('PROXY_COUNT'):
+        # behind N reverse proxies: take the client address and scheme from their headers
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        count = int(app.config['PROXY_COUNT'])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     _init_extensions(app)
     _register_blueprints(app)
     errors.register(app)

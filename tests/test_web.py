@@ -191,3 +191,17 @@ def test_the_diagram_of_a_report_needs_access_to_the_report(client):
     assert response.status_code == 200 and b'<bpmn:process id="sikanda"' in response.data
     switch_user(client, 'agen2')
     assert client.get(f'/laporan/{instance_id}/diagram.bpmn').status_code == 403
+
+
+def test_client_address_comes_from_the_proxy_only_when_configured(app):
+    from flask import request
+
+    from app import create_app
+
+    def address_seen(proxy_count):
+        probe = create_app({**app.config, 'PROXY_COUNT': proxy_count})
+        probe.add_url_rule('/_alamat', 'alamat', lambda: request.remote_addr)
+        return probe.test_client().get('/_alamat', headers={'X-Forwarded-For': '10.1.2.3'}).get_data(as_text=True)
+
+    assert address_seen(1) == '10.1.2.3'
+    assert address_seen(0) == '127.0.0.1'   # the header is not trusted unless configured
