@@ -15,7 +15,6 @@ class Config:
     MAX_PHOTOS = 6
     MAX_CONTENT_LENGTH = 50 * 1024 * 1024
     API_TOKEN_HOURS = 12
-    TIMEZONE = 'Asia/Makassar'
     PROXY_COUNT = 0
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = 'Lax'

@@ -22,7 +22,6 @@ MESSAGES = {
     409: 'Data telah diubah oleh pengguna lain. Muat ulang halaman lalu coba lagi.',
     413: 'Berkas terlalu besar. Kecilkan ukuran foto lalu coba lagi.',
     422: 'Data yang dikirim belum lengkap atau tidak valid.',
-    429: 'Terlalu banyak percobaan. Tunggu sebentar lalu coba lagi.',
     500: 'Terjadi kesalahan pada server. Data Anda tidak diubah; silakan coba lagi.',
 }
 

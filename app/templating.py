@@ -6,7 +6,6 @@ from flask import abort, send_from_directory
 from wtforms.fields.core import UnboundField
 
 from app import wilayah
-from app.roles import ROLE_LABELS
 from app.timeutil import format_remaining, format_wita, utcnow
 from forms import choices, form_class
 
@@ -82,7 +81,7 @@ def register(app):
     app.jinja_env.filters['wita'] = format_wita
     app.jinja_env.filters['remaining'] = format_remaining
     app.jinja_env.filters['wilayah'] = wilayah.name
-    app.jinja_env.globals.update(ROLE_LABELS=ROLE_LABELS, display_value=display_value, field_label=field_label,
+    app.jinja_env.globals.update(display_value=display_value, field_label=field_label,
                                  describe_event=describe_event, now=utcnow)
 
     @app.route('/vendor/<path:filename>')
