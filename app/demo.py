@@ -102,10 +102,8 @@ def create_samples(count, config, progress=lambda n: None, seed=2026):
         stage = STAGES[index % len(STAGES)]
         with unit_of_work():
             agent = agents[index % 2]
-            instance = workflow.start_report(agent)
-            task = queries.open_tasks(instance.id)[0]
             data = report_data(rng, index)
-            workflow.complete_task(task.id, agent, workflow.Submission(
+            instance = workflow.file_report(agent, workflow.Submission(
                 data=data, photos=[Upload(f'foto-{index}.jpg', _photo(index))], photo_caption=data['keterangan_foto']))
             for step in PATHS[stage]:
                 _advance(instance.id, step, users.find_user(ACTORS[step.split('_')[0]]), config)

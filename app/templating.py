@@ -6,6 +6,7 @@ from flask import abort, send_from_directory
 from wtforms.fields.core import UnboundField
 
 from app import wilayah
+from app.services.workflow import DECISION_FIELDS
 from app.timeutil import format_remaining, format_wita, utcnow
 from forms import choices, form_class
 
@@ -37,8 +38,7 @@ def describe_event(event):
     text = ACTION_LABELS.get(event.action, event.action)
     if detail.get('task_name'):
         text += f': {detail["task_name"]}'
-    decision = [display_value(k, detail[k]) for k in ('keputusan', 'tindak_lanjut', 'bentuk_penanganan')
-                if detail.get(k)]
+    decision = [display_value(k, detail[k]) for k in DECISION_FIELDS if detail.get(k)]
     if decision:
         text += ' — ' + ', '.join(decision)
     if detail.get('result'):

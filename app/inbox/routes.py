@@ -24,14 +24,8 @@ def home():
 def new_report():
     form = LaporanInformasiForm()
     if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                instance = workflow.start_report(current_user)
-                first = queries.open_tasks(instance.id)[0]
-                workflow.complete_task(first.id, current_user, _submission(form))
-        except ValidationFailed as exc:
-            _add_errors(form, exc)
-        else:
+        instance = _complete(form, lambda submission: workflow.file_report(current_user, submission))
+        if instance:
             flash('Laporan terkirim ke verifikator. Terima kasih.', 'success')
             return redirect(url_for('inbox.report', instance_id=instance.id))
     return _render_form('inbox/new_report.html', form)
@@ -46,15 +40,10 @@ def task(task_id):
         form.existing_photos = view.photo_count
     if request.method == 'GET':
         _prefill(form, view)
-    if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                workflow.complete_task(task_id, current_user, _submission(form))
-        except ValidationFailed as exc:
-            _add_errors(form, exc)
-        else:
-            flash(f'"{view.task.name}" selesai untuk laporan {view.report.nomor}.', 'success')
-            return redirect(url_for('inbox.home'))
+    if form.validate_on_submit() and _complete(
+            form, lambda submission: workflow.complete_task(task_id, current_user, submission)):
+        flash(f'"{view.task.name}" selesai untuk laporan {view.report.nomor}.', 'success')
+        return redirect(url_for('inbox.home'))
     return _render_form('inbox/task.html', form, view=view, action_form=TaskActionForm())
 
 
@@ -122,6 +111,16 @@ def attachment(attachment_id):
     response.headers['X-Content-Type-Options'] = 'nosniff'
     response.headers['Cache-Control'] = 'private, no-store'
     return response
+
+
+def _complete(form, action):
+    """Run `action(submission)` in one unit of work; on a validation failure the form shows why."""
+    try:
+        with unit_of_work():
+            return action(_submission(form))
+    except ValidationFailed as exc:
+        _add_errors(form, exc)
+        return None
 
 
 def _submission(form):

@@ -1,10 +1,8 @@
 """What a task page needs: the task, its report, the history so far — after the access checks."""
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from app.extensions import db
-from app.models import ProcessInstance, Report
+from app.models import ProcessInstance
 from app.models.process import TASK_OPEN
 from app.services import queries
 from app.services.errors import ConflictError
@@ -30,5 +28,4 @@ def task_view(task_id, user):
     if task.status != TASK_OPEN or task.claimed_by_id not in (None, user.id):
         # say so before anyone types a whole form they could not submit
         raise ConflictError(unavailable_message(task))
-    report = db.session.execute(select(Report).where(Report.instance_id == task.instance_id)).scalar_one()
-    return TaskView(task, report, queries.submissions(task.instance_id))
+    return TaskView(task, queries.report_by_instance(task.instance_id), queries.submissions(task.instance_id))

@@ -8,7 +8,7 @@ from app.extensions import db, workflow_engine
 from app.models import HumanTask, ProcessInstance, Report, TaskSubmission
 from app.models.process import INSTANCE_DONE, TASK_CANCELLED, TASK_DONE, TASK_OPEN
 from app.roles import AGEN, REPORTER_LANE, lane_label, role_for_lane
-from app.services import attachments, audit, reports
+from app.services import attachments, audit, queries, reports
 from app.services.errors import ConflictError, NotFoundError, PermissionDenied, ValidationFailed
 from app.services.processes import deployed_definition, model_for
 from app.timeutil import format_wita, parse_duration, to_wita, utcnow
@@ -46,6 +46,13 @@ def start_report(user, process_id='sikanda'):
     return instance
 
 
+def file_report(user, submission):
+    """Start a report and submit its first step in one go (the web form's single request)."""
+    instance = start_report(user)
+    [first] = queries.open_tasks(instance.id)
+    return complete_task(first.id, user, submission)
+
+
 def claim_task(task_id, user):
     task, instance = _load_for_action(task_id, user)
     if task.claimed_by_id == user.id:
@@ -59,8 +66,7 @@ def claim_task(task_id, user):
         db.session.refresh(task)
         raise ConflictError(unavailable_message(task))
     db.session.refresh(task)
-    audit.record('task.claimed', user, role=task.lane, instance_id=instance.id, human_task_id=task.id,
-                 detail={'task': task.bpmn_id, 'task_name': task.name})
+    _task_event('task.claimed', user, task)
     return task
 
 
@@ -75,8 +81,7 @@ def release_task(task_id, user):
         raise ConflictError(unavailable_message(task))
     task.claimed_by_id = None
     task.claimed_at = None
-    audit.record('task.released', user, role=task.lane, instance_id=instance.id, human_task_id=task.id,
-                 detail={'task': task.bpmn_id, 'task_name': task.name, 'claimed_by': claimant.username})
+    _task_event('task.released', user, task, claimed_by=claimant.username)
     db.session.flush()
     return task
 
@@ -111,24 +116,25 @@ def complete_task(task_id, user, submission):
         instance.status, instance.completed_at = INSTANCE_DONE, now
         instance.end_event_id, instance.end_event_name = result.end_event_id, result.end_event_name
     opened = _sync_tasks(instance, result.ready_tasks, now)
-    report = db.session.execute(select(Report).where(Report.instance_id == instance.id)).scalar_one()
-    reports.apply_step(report, task, submission.data, result, opened, now)
+    reports.apply_step(queries.report_by_instance(instance.id), task, submission.data, result, opened, now)
     _audit_completion(user, task, instance, submission.data, photos, result)
     db.session.flush()
     return instance
 
 
+def _task_event(action, user, task, **detail):
+    """An audit event about one task, in that task's lane."""
+    audit.record(action, user, role=task.lane, instance_id=task.instance_id, human_task_id=task.id,
+                 detail={'task': task.bpmn_id, 'task_name': task.name, **detail})
+
+
 def _audit_completion(user, task, instance, data, photos, result):
-    audit.record('task.completed', user, role=task.lane, instance_id=instance.id, human_task_id=task.id,
-                 detail={'task': task.bpmn_id, 'task_name': task.name, 'data': data,
-                         'attachments': [p.id for p in photos]})
+    _task_event('task.completed', user, task, data=data, attachments=[p.id for p in photos])
     for photo in photos:
-        audit.record('attachment.uploaded', user, role=task.lane, instance_id=instance.id,
-                     human_task_id=task.id, detail={'attachment_id': photo.id, 'sha256': photo.sha256})
+        _task_event('attachment.uploaded', user, task, attachment_id=photo.id, sha256=photo.sha256)
     decision = {k: data[k] for k in DECISION_FIELDS if data.get(k)}
     if decision:
-        audit.record('decision.taken', user, role=task.lane, instance_id=instance.id, human_task_id=task.id,
-                     detail={'task': task.bpmn_id, 'task_name': task.name, **decision})
+        _task_event('decision.taken', user, task, **decision)
     if result.completed:
         audit.record('instance.completed', user, role=task.lane, instance_id=instance.id,
                      detail={'end_event': result.end_event_id, 'result': result.end_event_name})
