@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 from app.roles import ROLE_LABELS
 from app.services import audit, processes, queries, users
 from app.uow import unit_of_work
-from forms import FORM_REGISTRY
+from forms import FORM_CATALOG
 
 DEMO_USERS = [
     ('agen1', 'Ahmad Fauzi', ['agen']),
@@ -25,7 +25,7 @@ def register(app):
     def install_diagrams():
         """Store the diagrams shipped in bpmn/ as version 1 where missing."""
         with unit_of_work():
-            installed = processes.install_shipped_diagrams(FORM_REGISTRY)
+            installed = processes.install_shipped_diagrams(FORM_CATALOG)
         click.echo(f'{len(installed)} diagram dipasang.')
 
     @app.cli.command('seed-demo')
@@ -35,7 +35,7 @@ def register(app):
     def seed_demo(password, samples):
         """Demo users (one per role), the shipped diagram and sample reports on an empty database."""
         with unit_of_work():
-            processes.install_shipped_diagrams(FORM_REGISTRY)
+            processes.install_shipped_diagrams(FORM_CATALOG)
             created = [users.create_user(u, name, password, roles) for u, name, roles in DEMO_USERS
                        if users.find_user(u) is None]
         click.echo(f'{len(created)} pengguna demo dibuat (kata sandi: {password}).')

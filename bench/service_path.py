@@ -22,7 +22,7 @@ def main():
     from app.services import processes, queries, users, workflow
     from app.services.attachments import Upload
     from app.uow import unit_of_work
-    from forms import FORM_REGISTRY
+    from forms import FORM_CATALOG
     from tests.helpers import image_bytes
 
     app = create_app({'SIKANDA_ENV': 'test', 'DATABASE_URL': f'sqlite:///{workdir / "bench.db"}',
@@ -30,7 +30,7 @@ def main():
     with app.app_context():
         upgrade()
         with unit_of_work():
-            processes.install_shipped_diagrams(FORM_REGISTRY)
+            processes.install_shipped_diagrams(FORM_CATALOG)
             for name, role in [('agen', 'agen'), ('verif', 'verifikator'), ('admin', 'administrator'),
                                ('pimpinan', 'pimpinan')]:
                 users.create_user(name, name, 'bench-password', [role])

@@ -1,4 +1,5 @@
 """WTForms classes for user tasks, and the registry: form key -> form class."""
+from .samples import FormCatalog
 from .tasks import KeputusanPimpinanForm, LaporanInformasiForm, PublikasiForm, RakorForm, VerifikasiForm
 
 FORM_REGISTRY = {
@@ -8,6 +9,8 @@ FORM_REGISTRY = {
     'keputusan_pimpinan': KeputusanPimpinanForm,
     'rakor': RakorForm,
 }
+
+FORM_CATALOG = FormCatalog(FORM_REGISTRY)
 
 
 def form_class(form_key):

@@ -52,6 +52,8 @@ class SikandaForm(FlaskForm):
 class TaskForm(SikandaForm):
     """A user-task form. Every data field is always written, so a loop never keeps an old value."""
 
+    #: what process owners see when they pick this form for a step in the diagram editor
+    title = ''
     #: fields prefilled from an earlier step's submission of the same name
     carried_over = ()
     #: a later pass of this form starts from the previous pass (a returned report)

@@ -51,6 +51,7 @@ def _desa_choices():
 
 
 class LaporanInformasiForm(TaskForm):
+    title = 'Pelaporan informasi (5W1H dan foto)'
     judul = StringField('Judul singkat laporan', validators=[required(), max_length(200)])
     apa = _text('Apa yang terjadi (What)')
     siapa = _text('Siapa yang terlibat (Who)')
@@ -128,6 +129,7 @@ class LaporanInformasiForm(TaskForm):
 
 
 class VerifikasiForm(TaskForm):
+    title = 'Verifikasi laporan (YA / TIDAK)'
     keputusan = _choice('Apakah laporan valid?', c.YA_TIDAK, field=RadioField)
     tindak_lanjut = RadioField('Jika TIDAK: tindak lanjut', choices=c.options(c.TINDAK_LANJUT_VERIFIKASI),
                                validators=[RequiredIf('keputusan', 'tidak')], validate_choice=False)
@@ -142,6 +144,7 @@ class VerifikasiForm(TaskForm):
 
 
 class PublikasiForm(TaskForm):
+    title = 'Publikasi laporan (rumusan kebijakan)'
     ringkasan_situasi = _text('Ringkasan situasi')
     analisis = _text('Analisis')
     opsi_kebijakan = _text('Opsi kebijakan')
@@ -154,6 +157,7 @@ class PublikasiForm(TaskForm):
 
 
 class KeputusanPimpinanForm(TaskForm):
+    title = 'Keputusan pimpinan (YA / TIDAK)'
     keputusan = _choice('Perlu penanganan / rakor lanjutan?', c.YA_TIDAK, field=RadioField)
     bentuk_penanganan = RadioField('Jika YA: bentuk penanganan', choices=c.options(c.BENTUK_PENANGANAN),
                                    validators=[RequiredIf('keputusan', 'ya')], validate_choice=False)
@@ -162,6 +166,7 @@ class KeputusanPimpinanForm(TaskForm):
 
 
 class RakorForm(TaskForm):
+    title = 'Rakor / penanganan lanjutan dan notulen'
     jenis_surat = _choice('Surat yang diterbitkan', c.JENIS_SURAT, field=RadioField)
     nomor_surat = StringField('Nomor surat', validators=[Optional(), max_length(100)])
     waktu_kegiatan = DateTimeLocalField('Hari/tanggal dan pukul (WITA)', format=DATETIME_FORMATS,

@@ -22,7 +22,7 @@ def app(tmp_path_factory):
     from app.extensions import db
     from app.services import processes, users
     from app.uow import unit_of_work
-    from forms import FORM_REGISTRY
+    from forms import FORM_CATALOG
 
     root = tmp_path_factory.mktemp('sikanda')
     url = os.environ.get('SIKANDA_TEST_DATABASE_URL') or f'sqlite:///{root / "test.db"}'
@@ -36,7 +36,7 @@ def app(tmp_path_factory):
                 conn.execute(text('DROP SCHEMA public CASCADE; CREATE SCHEMA public'))
         upgrade()
         with unit_of_work():
-            processes.install_shipped_diagrams(FORM_REGISTRY)
+            processes.install_shipped_diagrams(FORM_CATALOG)
             for username, name, roles in DEMO_USERS + helpers.EXTRA_USERS:
                 users.create_user(username, name, helpers.PASSWORD, roles)
         db.session.remove()

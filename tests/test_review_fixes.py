@@ -10,7 +10,7 @@ from app.models import User
 from app.services import processes, queries, users
 from app.services.errors import ValidationFailed
 from app.uow import unit_of_work
-from forms import FORM_REGISTRY
+from forms import FORM_CATALOG
 from tests import helpers
 from tests.helpers import Api, csrf_from, web_login, web_post
 
@@ -121,5 +121,5 @@ def test_a_diagram_with_an_unknown_lane_or_form_is_not_installed(app, tmp_path, 
     (tmp_path / 'uji.bpmn').write_text(diagram)
     monkeypatch.setattr(processes, 'BPMN_DIR', tmp_path)
     with app.app_context(), pytest.raises(ValidationFailed) as info, unit_of_work():
-        processes.install_shipped_diagrams(FORM_REGISTRY)
+        processes.install_shipped_diagrams(FORM_CATALOG)
     assert set(info.value.errors) == {'Task_Verifikasi', 'Task_Publikasi'}

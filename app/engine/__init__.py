@@ -1,17 +1,17 @@
 """The only package that imports SpiffWorkflow. No Flask, no database."""
+from .dryrun import DryRunPath, DryRunReport
 from .engine import (
-    DiagramError,
-    EngineError,
-    NoPathError,
     ProcessModel,
     ReadyTask,
     StepResult,
-    TaskNotReadyError,
     UserTaskInfo,
     WorkflowEngine,
 )
+from .errors import DiagramError, EngineError, MigrationRefused, NoPathError, TaskNotReadyError
 from .expressions import ExpressionError
 from .safe_xml import UnsafeXmlError
+from .versions import Comparison
 
-__all__ = ['DiagramError', 'EngineError', 'ExpressionError', 'NoPathError', 'ProcessModel', 'ReadyTask',
-           'StepResult', 'TaskNotReadyError', 'UnsafeXmlError', 'UserTaskInfo', 'WorkflowEngine']
+__all__ = ['Comparison', 'DiagramError', 'DryRunPath', 'DryRunReport', 'EngineError', 'ExpressionError',
+           'MigrationRefused', 'NoPathError', 'ProcessModel', 'ReadyTask', 'StepResult', 'TaskNotReadyError',
+           'UnsafeXmlError', 'UserTaskInfo', 'WorkflowEngine']

@@ -31,32 +31,14 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from . import expressions
+from . import dryrun, expressions, versions
+from .errors import DiagramError, EngineError, NoPathError, TaskNotReadyError
 from .safe_xml import UnsafeXmlError, parse_bpmn_bytes
+from .validation import check_structure
 
 SLA_PROPERTY = 'sla'
 ALLOWED_SPEC_CLASSES = (UserTask, StartEvent, EndEvent, ExclusiveGateway, ParallelGateway,
                         IntermediateCatchEvent, BoundaryEvent)
-
-
-class EngineError(Exception):
-    """A workflow operation could not be carried out."""
-
-
-class DiagramError(EngineError):
-    """The diagram cannot be used; `problems` maps element id (or '') to messages."""
-
-    def __init__(self, problems):
-        self.problems = problems
-        super().__init__('; '.join(f'{k or "diagram"}: {m}' for k, msgs in problems.items() for m in msgs))
-
-
-class TaskNotReadyError(EngineError):
-    """The task does not exist in this instance or is not waiting for a person."""
-
-
-class NoPathError(EngineError):
-    """A gateway found no outgoing flow for the submitted data."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +74,8 @@ class ProcessModel:
     subprocess_specs: dict = field(repr=False)
     user_tasks: dict = field(default_factory=dict)
     end_events: dict = field(default_factory=dict)
+    #: data fields read by the gateway conditions
+    condition_names: set = field(default_factory=set)
 
 
 class _SafeExpressionEnvironment(BasePythonScriptEngineEnvironment):
@@ -180,10 +164,39 @@ class WorkflowEngine:
                 if condition is None:
                     continue
                 try:
-                    expressions.compile_expression(condition)
+                    model.condition_names |= expressions.names_in(expressions.compile_expression(condition))
                 except expressions.ExpressionError as exc:
                     problems.setdefault(bpmn_id, []).append(f'Kondisi "{condition}": {exc}')
         return problems
+
+    def validate(self, bpmn_bytes, process_id, variable_domains):
+        """All problems of a candidate diagram per element id ({} when it can be stored)."""
+        try:
+            root = parse_bpmn_bytes(bpmn_bytes)
+        except UnsafeXmlError as exc:
+            return {'': [str(exc)]}
+        problems = check_structure(root, process_id, variable_domains)
+        if problems:
+            return dict(problems)
+        try:
+            self.load(bpmn_bytes, process_id)
+        except DiagramError as exc:
+            return exc.problems
+        return {}
+
+    def dry_run(self, model, variants_for, max_visits=2, max_paths=256):
+        """Drive the model through every path the generated form data opens (see dryrun.py)."""
+        return dryrun.explore(self, model, variants_for, max_visits=max_visits, max_paths=max_paths)
+
+    def compare(self, old_model, new_model):
+        """Elements added, removed and changed between two versions (SpiffWorkflow's SpecDiff)."""
+        return versions.compare(self._serializer.registry, old_model, new_model)
+
+    def migrate(self, old_model, new_model, state):
+        """Move a running instance to another version, or raise MigrationRefused with the reason."""
+        workflow = self._restore(old_model, state)
+        versions.migrate(self._serializer.registry, workflow, old_model, new_model)
+        return self._result(new_model, workflow)
 
     # --- instances ------------------------------------------------------------------
 
@@ -212,7 +225,7 @@ class WorkflowEngine:
             workflow.do_engine_steps()
         except SpiffWorkflowException as exc:
             # the caller discards this workflow object; nothing half-run is stored
-            raise NoPathError(str(exc).splitlines()[0]) from None
+            raise NoPathError(str(exc).splitlines()[0], _element_of(exc)) from None
 
     def _ready_task(self, workflow, task_id):
         try:
@@ -251,3 +264,8 @@ class WorkflowEngine:
         return StepResult(state=self._dump(workflow), ready_tasks=self._ready(model, workflow),
                           completed=completed, end_event_id=end_id,
                           end_event_name=model.end_events.get(end_id))
+
+
+def _element_of(exc):
+    task_spec = getattr(exc, 'task_spec', None) or getattr(getattr(exc, 'task', None), 'task_spec', None)
+    return getattr(task_spec, 'bpmn_id', None)

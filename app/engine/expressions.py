@@ -41,6 +41,12 @@ def compile_expression(text):
     return tree
 
 
+def names_in(tree):
+    """The data fields a checked expression reads."""
+    return {node.id for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and node.id not in ('True', 'False', 'None')}
+
+
 def evaluate(text, data):
     """Evaluate a condition against task data (a mapping). Unknown names are None."""
     return _eval(compile_expression(text).body, data)

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -14,9 +14,14 @@ INSTANCE_DONE = 'selesai'
 
 
 class ProcessDefinition(db.Model):
-    """One immutable version of a diagram."""
+    """One immutable version of a diagram. `deployed` marks the one version new instances start on."""
     __tablename__ = 'process_definitions'
-    __table_args__ = (UniqueConstraint('process_id', 'version'),)
+    __table_args__ = (
+        UniqueConstraint('process_id', 'version'),
+        # the database itself guarantees a single deployed version per process
+        Index('uq_process_definitions_one_deployed', 'process_id', unique=True,
+              sqlite_where=text('deployed'), postgresql_where=text('deployed')),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     process_id: Mapped[str] = mapped_column(String(100), index=True)
@@ -26,6 +31,15 @@ class ProcessDefinition(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey('users.id'))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deployed: Mapped[bool] = mapped_column(default=False)
+    #: the version the editor started from (None for an upload or the shipped diagram)
+    base_version: Mapped[int | None]
+    note: Mapped[str | None] = mapped_column(String(500))
+    #: last time this version was made the deployed one (a rollback deploys it again)
+    deployed_at: Mapped[datetime | None]
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey('users.id'))
+
+    author = relationship('User', foreign_keys=[author_id], lazy='joined')
+    deployed_by = relationship('User', foreign_keys=[deployed_by_id])
 
 
 class ProcessInstance(db.Model):

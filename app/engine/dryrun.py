@@ -1,0 +1,80 @@
+"""Dry run: drive a candidate diagram through every path that generated form data opens.
+
+Each ready user task is completed once per data variant its form can produce for the fields
+the diagram's conditions read; the search branches on each variant. A loop is followed at most
+`max_visits` times per task, so the search always ends.
+"""
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .errors import EngineError, NoPathError
+
+
+@dataclass(frozen=True)
+class DryRunPath:
+    steps: tuple  # ((bpmn_id, variant label), ...)
+    outcome: str  # 'end' | 'loop' | 'waiting' | 'error'
+    element_id: str | None = None
+    message: str | None = None
+
+
+@dataclass
+class DryRunReport:
+    paths: list = field(default_factory=list)
+    reached: set = field(default_factory=set)
+    unreached: list = field(default_factory=list)
+    truncated: bool = False
+
+    @property
+    def failures(self):
+        return [path for path in self.paths if path.outcome == 'error']
+
+    @property
+    def ok(self):
+        return not self.failures
+
+
+def explore(engine, model, variants_for, max_visits=2, max_paths=256):
+    report = DryRunReport()
+    try:
+        first = engine.start(model)
+    except EngineError as exc:
+        report.paths.append(DryRunPath((), 'error', getattr(exc, 'element_id', None), str(exc)))
+        return report
+    stack = [(first, (), Counter())]
+    while stack:
+        if len(report.paths) >= max_paths:
+            report.truncated = True
+            break
+        result, steps, visits = stack.pop()
+        _follow(engine, model, variants_for, max_visits, report, stack, result, steps, visits)
+    targets = set(model.user_tasks) | set(model.end_events)
+    report.unreached = sorted(targets - report.reached)
+    return report
+
+
+def _follow(engine, model, variants_for, max_visits, report, stack, result, steps, visits):
+    if result.completed:
+        report.reached.add(result.end_event_id)
+        report.paths.append(DryRunPath(steps, 'end', result.end_event_id, result.end_event_name))
+        return
+    if not result.ready_tasks:
+        report.paths.append(DryRunPath(steps, 'waiting', None, 'Menunggu timer atau event'))
+        return
+    ready = result.ready_tasks[0]  # parallel branches are completed in one fixed order
+    bpmn_id = ready.info.bpmn_id
+    if visits[bpmn_id] >= max_visits:
+        report.paths.append(DryRunPath(steps, 'loop', bpmn_id, 'Putaran dibatasi'))
+        return
+    report.reached.add(bpmn_id)
+    for label, data in variants_for(ready.info):
+        step = (*steps, (bpmn_id, label))
+        try:
+            following = engine.complete(model, result.state, ready.task_id, data)
+        except NoPathError as exc:
+            report.paths.append(DryRunPath(step, 'error', exc.element_id or bpmn_id, str(exc)))
+            continue
+        except EngineError as exc:
+            report.paths.append(DryRunPath(step, 'error', bpmn_id, str(exc)))
+            continue
+        stack.append((following, step, visits + Counter({bpmn_id: 1})))
