@@ -22,6 +22,8 @@ LANE_ROLES = (AGEN, VERIFIKATOR, ADMINISTRATOR, PIMPINAN)
 REPORTER_LANE = ROLE_LABELS[AGEN]
 # roles that may read every report (the pimpinan reads published ones)
 READ_ALL_ROLES = (VERIFIKATOR, ADMINISTRATOR, AUDITOR, SUPERADMIN)
+# roles that see every diagram version, drafts included (everyone reads the deployed one)
+DIAGRAM_READERS = (PEMILIK_PROSES, ADMINISTRATOR, AUDITOR, SUPERADMIN)
 
 
 def lane_for_role(role):

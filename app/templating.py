@@ -12,7 +12,8 @@ from forms import choices, form_class
 
 NODE_MODULES = Path(__file__).resolve().parent.parent / 'node_modules'
 # only the built files of the packages the pages use are served
-VENDOR_FILES = ('bootstrap/dist/', 'bpmn-js/dist/', 'axe-core/axe.min.js')
+VENDOR_FILES = ('bootstrap/dist/', 'bpmn-js/dist/', 'axe-core/axe.min.js', 'bpmn-js-properties-panel/dist/',
+                '@bpmn-io/properties-panel/dist/assets/', 'camunda-bpmn-moddle/resources/camunda.json')
 
 CHOICE_LABELS = {
     'aspek': choices.ASPEK, 'jenis_athg': choices.JENIS_ATHG, 'tahap_konflik': choices.TAHAP_KONFLIK,

@@ -22,8 +22,8 @@ def _op(summary, ok_schema, *errors, ok_status=200, body=None, secured=True, par
         operation['security'] = []
     if params:
         operation['parameters'] = [{'name': p, 'in': 'path', 'required': True,
-                                    'schema': {'type': 'integer' if p.endswith('id') and p != 'process_id'
-                                               else 'string'}} for p in params]
+                                    'schema': {'type': 'string' if p == 'process_id' else 'integer'}}
+                                   for p in params]
     return operation
 
 
@@ -62,11 +62,66 @@ SCHEMAS = {
         'id': {'type': 'integer'}, 'at': {'type': 'string'}, 'actor': {'type': ['string', 'null']},
         'role': {'type': ['string', 'null']}, 'action': {'type': 'string'}, 'task_id': {'type': ['integer', 'null']},
         'detail': {'type': 'object'}, 'prev_hash': {'type': 'string'}, 'hash': {'type': 'string'}}},
+    'Version': {'type': 'object', 'required': ['version', 'sha256', 'deployed'], 'properties': {
+        'version': {'type': 'integer'}, 'process_id': {'type': 'string'}, 'sha256': {'type': 'string'},
+        'author': {'type': ['string', 'null']}, 'created_at': {'type': 'string'}, 'deployed': {'type': 'boolean'},
+        'deployed_at': {'type': ['string', 'null']}, 'base_version': {'type': ['integer', 'null']},
+        'note': {'type': ['string', 'null']}, 'running_instances': {'type': ['integer', 'null']}}},
+    'DiagramErrors': {'type': 'object', 'required': ['error', 'errors'], 'properties': {
+        'error': {'type': 'string'}, 'status': {'type': 'integer'},
+        'errors': {'type': 'array', 'items': {'type': 'object', 'required': ['element_id', 'message'], 'properties': {
+            'element_id': {'type': ['string', 'null']}, 'message': {'type': 'string'}}}}}},
+    'Comparison': {'type': 'object', 'properties': {
+        'from_version': {'type': 'integer'}, 'to_version': {'type': 'integer'},
+        'added': {'type': 'array', 'items': {'type': 'object'}},
+        'removed': {'type': 'array', 'items': {'type': 'object'}},
+        'changed': {'type': 'array', 'items': {'type': 'object'}}}},
 }
 
 FORM_BODY = {'description': 'Isian formulir tugas: JSON, atau multipart/form-data bila ada foto (field `foto`).',
              'content': {'application/json': {'schema': {'type': 'object'}},
                          'multipart/form-data': {'schema': {'type': 'object'}}}}
+
+
+BPMN_BODY = {'description': 'Diagram BPMN 2.0 (XML, maks. 2 MB). Parameter `base_version`: versi yang diedit; '
+                           'bila sudah ada versi yang lebih baru, jawabannya 409.',
+             'content': {'application/xml': {'schema': {'type': 'string'}}}}
+
+
+def _diagram_op(summary, ok_schema, *errors, ok_status=200, body=None, params=()):
+    operation = _op(summary, ok_schema, *errors, ok_status=ok_status, body=body, params=params)
+    operation['responses']['422'] = {'description': 'Diagram ditolak; kesalahan per elemen',
+                                     **_json(_ref('DiagramErrors'))}
+    return operation
+
+
+def _diagram_paths():
+    version = _ref('Version')
+    xml = {'content': {'application/xml': {'schema': {'type': 'string'}}}}
+    create = _diagram_op('Simpan draf versi baru (hanya Pemilik Proses)', version, 401, 403, 404, 409,
+                         ok_status=201, body=BPMN_BODY, params=('process_id',))
+    create['parameters'] += [{'name': 'base_version', 'in': 'query', 'schema': {'type': 'integer'}},
+                             {'name': 'note', 'in': 'query', 'schema': {'type': 'string'}}]
+    create['responses']['200'] = {'description': 'Sama dengan versi terakhir; tidak ada versi baru',
+                                  **_json(version)}
+    return {
+        '/processes/{process_id}/versions': {
+            'get': _op('Daftar versi diagram', {'type': 'array', 'items': version}, 401, 403,
+                       params=('process_id',)),
+            'post': create},
+        '/processes/{process_id}/versions/{version}/deploy': {'post': _diagram_op(
+            'Deploy versi (versi lama = rollback)', version, 401, 403, 404, 409, params=('process_id', 'version'))},
+        '/processes/{process_id}/versions/{version}/bpmn': {'get': {
+            **_op('Unduh diagram versi ini', {'type': 'string'}, 401, 403, 404, params=('process_id', 'version')),
+            'responses': {'200': {'description': 'BPMN XML', **xml},
+                          **{str(s): {'description': 'Galat', **_json(ERROR)} for s in (401, 403, 404)}}}},
+        '/processes/{process_id}/versions/{version}/compare/{other}': {'get': _op(
+            'Bandingkan dua versi (elemen ditambah, dihapus, diubah)', _ref('Comparison'), 401, 403, 404,
+            params=('process_id', 'version', 'other'))},
+        '/instances/{instance_id}/migrate': {'post': _op(
+            'Pindahkan laporan yang berjalan ke versi aktif (hanya Administrator)', {'type': 'object'},
+            401, 403, 404, 409, 422, params=('instance_id',))},
+    }
 
 
 def openapi_document():
@@ -107,5 +162,6 @@ def openapi_document():
             '/instances/{instance_id}/history': {'get': _op(
                 'Riwayat kejadian berurutan', {'type': 'array', 'items': _ref('Event')}, 401, 403, 404,
                 params=('instance_id',))},
+            **_diagram_paths(),
         },
     }

@@ -40,3 +40,22 @@ def event_json(event):
     return {'id': event.id, 'at': iso(event.created_at), 'actor': event.actor_username, 'role': event.role,
             'action': event.action, 'task_id': event.human_task_id, 'detail': detail,
             'prev_hash': event.prev_hash, 'hash': event.hash}
+
+
+def version_json(definition, running_instances):
+    return {
+        'version': definition.version, 'process_id': definition.process_id, 'sha256': definition.sha256,
+        'author': definition.author.username if definition.author else None,
+        'created_at': iso(definition.created_at), 'deployed': definition.deployed,
+        'deployed_at': iso(definition.deployed_at), 'base_version': definition.base_version,
+        'note': definition.note, 'running_instances': running_instances,
+    }
+
+
+def comparison_json(old_version, new_version, comparison):
+    return {
+        'from_version': old_version, 'to_version': new_version,
+        'added': [{'element_id': i, 'name': n} for i, n in comparison.added],
+        'removed': [{'element_id': i, 'name': n} for i, n in comparison.removed],
+        'changed': [{'element_id': i, 'name': n, 'attributes': attrs} for i, n, attrs in comparison.changed],
+    }

@@ -86,7 +86,7 @@ def report(instance_id):
     return render_template('inbox/report.html', report=report,
                            submissions=queries.submissions(instance_id),
                            open_tasks=queries.open_tasks(instance_id),
-                           events=queries.instance_events(instance_id))
+                           events=queries.instance_events(instance_id), action_form=TaskActionForm())
 
 
 @bp.route('/laporan/<int:instance_id>/diagram.bpmn')

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.engine import MigrationRefused
 from app.extensions import db, workflow_engine
-from app.models import HumanTask, ProcessDefinition, ProcessInstance
+from app.models import HumanTask, ProcessDefinition, ProcessInstance, Report
 from app.models.process import INSTANCE_RUNNING, TASK_OPEN
 from app.roles import ADMINISTRATOR, PEMILIK_PROSES, role_for_lane
 from app.services import audit
@@ -77,10 +77,11 @@ def versions(process_id):
     return [(row[0], row[1]) for row in rows]
 
 
-def running_instances(definition_id, limit=200):
+def running_reports(definition_id, limit=200):
+    """Reports still running on one version, oldest first."""
     return db.session.execute(
-        select(ProcessInstance).where(ProcessInstance.definition_id == definition_id,
-                                      ProcessInstance.status == INSTANCE_RUNNING)
+        select(Report).join(ProcessInstance, ProcessInstance.id == Report.instance_id)
+        .where(ProcessInstance.definition_id == definition_id, ProcessInstance.status == INSTANCE_RUNNING)
         .order_by(ProcessInstance.id).limit(limit)).scalars().all()
 
 
@@ -144,16 +145,21 @@ def _require_owner(actor):
         raise PermissionDenied('Hanya Pemilik Proses yang dapat mengubah diagram SOP')
 
 
-def save_draft(process_id, xml, catalog, actor, base_version=None, note=None):
-    """Store a checked diagram as the next version (not deployed). Returns (definition, created)."""
+def save_draft(process_id, xml, catalog, actor, base_version=None, expected_latest=None, note=None):
+    """Store a checked diagram as the next version (not deployed). Returns (definition, created).
+
+    `expected_latest` is the newest version the editor knew of: if someone saved since, the
+    save is refused (409) instead of quietly ignoring their version.
+    """
     _require_owner(actor)
     latest = latest_definition(process_id)
     if latest is None:
         raise NotFoundError(f'Proses "{process_id}" belum dipasang')
-    if base_version is not None and latest.version != base_version:
+    if expected_latest is not None and latest.version != expected_latest:
         raise ConflictError(
             f'Versi {latest.version} sudah disimpan oleh {_author(latest)} pada {format_wita(latest.created_at)} '
-            f'setelah Anda membuka versi {base_version}. Muat ulang editor, lalu terapkan lagi perubahan Anda.')
+            f'setelah Anda membuka editor (saat itu versi terbaru {expected_latest}). '
+            'Muat ulang editor, lalu terapkan lagi perubahan Anda.')
     check = check_candidate(xml, process_id, catalog)
     if not check.ok:
         _refuse(check)

@@ -56,4 +56,10 @@
       }
     });
   }
+  // Actions that change what every new report runs on ask once before they happen.
+  for (const form of document.querySelectorAll('form[data-confirm]')) {
+    form.addEventListener('submit', function (event) {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  }
 })();
