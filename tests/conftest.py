@@ -55,6 +55,9 @@ def _clean_database(request):
         with db.engine.begin() as conn:
             for table in PROCESS_TABLES:
                 conn.execute(text(f'DELETE FROM {table}'))  # noqa: S608 - fixed table names
+            # back to the shipped diagram: version 1, deployed
+            conn.execute(text('DELETE FROM process_definitions WHERE version > 1'))
+            conn.execute(text('UPDATE process_definitions SET deployed = TRUE'))
             conn.execute(text("UPDATE audit_chain_head SET last_hash = :genesis, last_event_id = NULL"),
                          {'genesis': '0' * 64})
 

@@ -4,7 +4,7 @@ from flask import Response, g, jsonify, request
 from app.api import bp
 from app.api.auth import token_required
 from app.api.serialize import comparison_json, version_json
-from app.engine.safe_xml import MAX_BPMN_BYTES
+from app.diagrams.upload import bpmn_body
 from app.roles import DIAGRAM_READERS
 from app.services import processes
 from app.services.errors import PermissionDenied, ValidationFailed
@@ -24,7 +24,7 @@ def list_versions(process_id):
 def create_version(process_id):
     base = request.args.get('base_version', type=int)
     try:
-        xml = _bpmn_body()
+        xml = bpmn_body()
         with unit_of_work():
             draft, created = processes.save_draft(process_id, xml, FORM_CATALOG, g.api_user, base_version=base,
                                                   expected_latest=base,
@@ -74,11 +74,6 @@ def _require_reader():
     if not g.api_user.has_role(*DIAGRAM_READERS):
         raise PermissionDenied('Daftar versi diagram hanya untuk pemilik proses, administrator dan auditor')
 
-
-def _bpmn_body():
-    if (request.content_length or 0) > MAX_BPMN_BYTES:
-        raise ValidationFailed('Berkas terlalu besar', {'': [f'Berkas BPMN melebihi batas {MAX_BPMN_BYTES} byte']})
-    return request.get_data(cache=False)
 
 
 def _diagram_errors(exc):

@@ -1,11 +1,5 @@
 """Plain values for the diagram pages and the editor's JSON."""
 
-ATTRIBUTE_LABELS = {
-    'bpmn_name': 'nama', 'lane': 'lajur (peran)', 'extensions': 'properti (standar waktu)', 'form': 'formulir',
-    'outputs': 'alur keluar', 'inputs': 'alur masuk', 'cond_task_specs': 'kondisi', 'default_task_spec':
-    'alur default', 'documentation': 'dokumentasi', 'typename': 'jenis elemen', 'event_definition': 'definisi event',
-}
-
 OUTCOME_LABELS = {'end': 'mencapai akhir', 'loop': 'putaran dibatasi', 'waiting': 'menunggu timer',
                   'error': 'gagal'}
 

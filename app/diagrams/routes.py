@@ -4,8 +4,8 @@ from flask_login import current_user, login_required
 
 from app.auth.decorators import roles_required
 from app.diagrams import bp
-from app.diagrams.presenters import ATTRIBUTE_LABELS, dry_run_summary, element_errors
-from app.engine.safe_xml import MAX_BPMN_BYTES
+from app.diagrams.presenters import dry_run_summary, element_errors
+from app.diagrams.upload import bpmn_body
 from app.inbox.forms import TaskActionForm
 from app.roles import ADMINISTRATOR, DIAGRAM_READERS, PEMILIK_PROSES
 from app.services import processes, queries
@@ -52,7 +52,8 @@ def compare(process_id):
     if old is None or new is None:
         return redirect(url_for('diagrams.versions', process_id=process_id))
     return render_template('diagrams/compare.html', process_id=process_id, old=old, new=new,
-                           comparison=processes.compare(process_id, old, new), labels=ATTRIBUTE_LABELS)
+                           comparison=processes.compare(process_id, old, new),
+                           describe_changes=processes.describe_changes)
 
 
 @bp.route('/proses/<process_id>/editor')
@@ -69,7 +70,7 @@ def editor(process_id):
 @bp.route('/proses/<process_id>/periksa', methods=['POST'])
 @roles_required(PEMILIK_PROSES)
 def check(process_id):
-    check = processes.check_candidate(_bpmn_body(), process_id, FORM_CATALOG)
+    check = processes.check_candidate(bpmn_body(), process_id, FORM_CATALOG)
     return jsonify({'ok': check.ok, 'errors': element_errors(check.problems),
                     'dry_run': dry_run_summary(check.dry_run)}), 200 if check.ok else 422
 
@@ -78,7 +79,7 @@ def check(process_id):
 @roles_required(PEMILIK_PROSES)
 def save(process_id):
     try:
-        xml = _bpmn_body()
+        xml = bpmn_body()
         with unit_of_work():
             draft, created = processes.save_draft(
                 process_id, xml, FORM_CATALOG, current_user, base_version=request.args.get('dasar', type=int),
@@ -124,9 +125,3 @@ def migrate(instance_id):
     else:
         flash(f'Laporan dipindahkan ke versi SOP {version}.', 'success')
     return redirect(url_for('inbox.report', instance_id=instance_id))
-
-
-def _bpmn_body():
-    if (request.content_length or 0) > MAX_BPMN_BYTES:
-        raise ValidationFailed('Berkas terlalu besar', {'': [f'Berkas BPMN melebihi batas {MAX_BPMN_BYTES} byte']})
-    return request.get_data(cache=False)

@@ -9,9 +9,9 @@ from .engine import (
 )
 from .errors import DiagramError, EngineError, MigrationRefused, NoPathError, TaskNotReadyError
 from .expressions import ExpressionError
-from .safe_xml import UnsafeXmlError
-from .versions import Comparison
+from .safe_xml import MAX_BPMN_BYTES, UnsafeXmlError
+from .versions import ATTRIBUTE_LABELS, Comparison, describe_changes
 
-__all__ = ['Comparison', 'DiagramError', 'DryRunPath', 'DryRunReport', 'EngineError', 'ExpressionError',
-           'MigrationRefused', 'NoPathError', 'ProcessModel', 'ReadyTask', 'StepResult', 'TaskNotReadyError',
-           'UnsafeXmlError', 'UserTaskInfo', 'WorkflowEngine']
+__all__ = ['ATTRIBUTE_LABELS', 'MAX_BPMN_BYTES', 'Comparison', 'DiagramError', 'DryRunPath', 'DryRunReport',
+           'EngineError', 'ExpressionError', 'MigrationRefused', 'NoPathError', 'ProcessModel', 'ReadyTask',
+           'StepResult', 'TaskNotReadyError', 'UnsafeXmlError', 'UserTaskInfo', 'WorkflowEngine', 'describe_changes']

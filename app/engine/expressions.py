@@ -23,6 +23,11 @@ _COMPARE = {
 }
 
 
+FORBIDDEN = {'Call': 'pemanggilan fungsi (Call)', 'Attribute': 'akses atribut (Attribute)',
+             'Subscript': 'indeks (Subscript)', 'Lambda': 'lambda', 'BinOp': 'operasi aritmetika (BinOp)',
+             'NamedExpr': 'penugasan (:=)', 'ListComp': 'comprehension', 'GeneratorExp': 'generator'}
+
+
 class ExpressionError(ValueError):
     """The expression uses syntax or names the evaluator does not allow."""
 
@@ -75,7 +80,8 @@ def _check(node):
         for part in [node.left, *node.comparators]:
             _check(part)
     else:
-        raise ExpressionError(f'Sintaks tidak diizinkan: {type(node).__name__}')
+        kind = type(node).__name__
+        raise ExpressionError(f'Sintaks tidak diizinkan: {FORBIDDEN.get(kind, kind)}')
 
 
 def _eval(node, data):

@@ -10,6 +10,17 @@ CURRENT = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ER
 PAST = TaskState.COMPLETED | TaskState.CANCELLED
 # the connections of the current task may change: the engine re-predicts what follows it
 RECONNECTED_ONLY = {'inputs', 'outputs'}
+#: what a changed task-spec attribute means to a process owner
+ATTRIBUTE_LABELS = {
+    'bpmn_name': 'nama', 'bpmn_id': 'ID', 'name': 'ID', 'lane': 'lajur (peran)',
+    'extensions': 'properti (standar waktu)', 'form': 'formulir', 'outputs': 'alur keluar',
+    'inputs': 'alur masuk', 'cond_task_specs': 'kondisi', 'default_task_spec': 'alur default',
+    'documentation': 'dokumentasi', 'typename': 'jenis elemen', 'event_definition': 'definisi event',
+}
+
+
+def describe_changes(attributes):
+    return ', '.join(dict.fromkeys(ATTRIBUTE_LABELS.get(a, a) for a in sorted(attributes)))
 
 
 @dataclass
@@ -54,6 +65,6 @@ def migrate(registry, workflow, old_model, new_model):
         changes = set(spec_diff.changed[task.task_spec]) - RECONNECTED_ONLY
         if task.has_state(CURRENT) and changes and _named(task.task_spec):
             raise MigrationRefused(f'Langkah saat ini "{_label(task.task_spec)[1]}" berubah di versi baru '
-                                   f'({", ".join(sorted(changes))})')
+                                   f'({describe_changes(changes)})')
     migrate_workflow(workflow_diff, workflow, new_model.spec)
     workflow.subprocess_specs = new_model.subprocess_specs

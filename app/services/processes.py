@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from app import engine
 from app.engine import MigrationRefused
 from app.extensions import db, workflow_engine
 from app.models import HumanTask, ProcessDefinition, ProcessInstance, Report
@@ -21,6 +22,9 @@ from app.services.errors import ConflictError, NotFoundError, PermissionDenied, 
 from app.timeutil import format_wita, parse_duration, utcnow
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / 'bpmn'
+# for the pages, which do not import the engine
+MAX_BPMN_BYTES = engine.MAX_BPMN_BYTES
+describe_changes = engine.describe_changes
 
 
 class MigrationNotAllowed(ValidationFailed):

@@ -1,0 +1,156 @@
+"""Engine side of diagram versions: the structural rules, the dry run, comparing and migrating. No Flask."""
+from pathlib import Path
+
+import pytest
+
+from app.engine import MigrationRefused, WorkflowEngine
+
+SHIPPED = (Path(__file__).resolve().parents[2] / 'bpmn' / 'sikanda.bpmn').read_text()
+DOMAINS = {'keputusan': ('ya', 'tidak'), 'tindak_lanjut': ('kembalikan', 'tolak', None), 'catatan': None,
+           'jumlah_orang': None}
+VERIFY_YES = {'keputusan': 'ya'}
+
+
+def variants(info):
+    """Sample data like the forms' catalogue produces: every decision the conditions read."""
+    if info.form_key == 'verifikasi':
+        return [(f'{k}/{t}', {'keputusan': k, 'tindak_lanjut': t})
+                for k in ('ya', 'tidak') for t in ('kembalikan', 'tolak', None)]
+    if info.form_key == 'keputusan_pimpinan':
+        return [(k, {'keputusan': k}) for k in ('ya', 'tidak')]
+    return [('contoh', {'judul': 'x'})]
+
+
+@pytest.fixture(scope='module')
+def engine():
+    return WorkflowEngine()
+
+
+def validate(engine, xml):
+    return engine.validate(xml.encode(), 'sikanda', DOMAINS)
+
+
+def without_default(xml, gateway, flow, condition):
+    """Drop a gateway's default flow and give that flow a condition instead."""
+    xml = xml.replace(f' default="{flow}"', '')
+    start = xml.index(f'<bpmn:sequenceFlow id="{flow}"')
+    end = xml.index('/>', start)
+    return (xml[:end] + '><bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">'
+            + condition + '</bpmn:conditionExpression></bpmn:sequenceFlow>' + xml[end + 2:])
+
+
+def test_shipped_diagram_has_no_problems(engine):
+    assert validate(engine, SHIPPED) == {}
+
+
+@pytest.mark.parametrize('condition', ["keputusan == 'tidak'", "keputusan != 'ya'", "not keputusan == 'ya'",
+                                       "keputusan in ('tidak', 'mungkin')"])
+def test_gateway_without_default_is_accepted_when_conditions_provably_cover_every_value(engine, condition):
+    xml = without_default(SHIPPED, 'Gateway_Penanganan', 'Flow_Penanganan_Tidak', condition)
+    assert validate(engine, xml) == {}
+
+
+def test_gateway_without_default_over_free_text_needs_a_default(engine):
+    xml = without_default(SHIPPED, 'Gateway_Penanganan', 'Flow_Penanganan_Tidak', "catatan == 'x'")
+    assert 'tidak terbatas' in validate(engine, xml)['Gateway_Penanganan'][0]
+
+
+def test_condition_on_a_field_no_form_writes_is_refused(engine):
+    xml = SHIPPED.replace("keputusan == 'ya'</bpmn:conditionExpression>\n    </bpmn:sequenceFlow>\n"
+                          '    <bpmn:sequenceFlow id="Flow_Valid_Tidak"',
+                          "kepts == 'ya'</bpmn:conditionExpression>\n    </bpmn:sequenceFlow>\n"
+                          '    <bpmn:sequenceFlow id="Flow_Valid_Tidak"')
+    assert '"kepts"' in validate(engine, xml)['Flow_Valid_Ya'][0]
+
+
+def test_default_flow_must_leave_the_gateway(engine):
+    xml = SHIPPED.replace('default="Flow_Penanganan_Tidak"', 'default="Flow_Rakor_Selesai"')
+    assert any('bukan alur keluar' in m for m in validate(engine, xml)['Gateway_Penanganan'])
+
+
+def test_unreachable_element_and_second_start_event_are_refused(engine):
+    xml = SHIPPED.replace('  </bpmn:process>', '<bpmn:startEvent id="Start_Dua"/>\n'
+                          '<bpmn:endEvent id="End_Yatim"/>\n  </bpmn:process>')
+    problems = validate(engine, xml)
+    assert 'tepat satu start event' in problems['sikanda'][0]
+    assert problems['End_Yatim'] == ['Elemen tidak dapat dicapai dari awal proses']
+    assert 'Jalur buntu' in problems['Start_Dua'][0]
+
+
+def test_loop_without_exit_is_a_dead_end(engine):
+    """Verification always returns to reporting: no path from the loop reaches an end."""
+    xml = SHIPPED.replace('targetRef="Gateway_Valid"/>', 'targetRef="Task_Pelaporan"/>')
+    problems = validate(engine, xml)
+    assert 'Jalur buntu' in problems['Task_Verifikasi'][0]
+
+
+def test_timer_must_be_a_quoted_iso_value(engine):
+    def with_timer(text):
+        return SHIPPED.replace('  </bpmn:process>', (
+            '<bpmn:boundaryEvent id="Timer_Ingat" attachedToRef="Task_Verifikasi" cancelActivity="false">'
+            '<bpmn:outgoing>Flow_Ingat</bpmn:outgoing><bpmn:timerEventDefinition>'
+            f'<bpmn:timeDuration>{text}</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>'
+            '<bpmn:sequenceFlow id="Flow_Ingat" sourceRef="Timer_Ingat" targetRef="End_Dipantau"/>\n'
+            '  </bpmn:process>'))
+    assert validate(engine, with_timer('"PT1H"')) == {}
+    assert 'dalam tanda kutip' in validate(engine, with_timer('PT1H'))['Timer_Ingat'][0]
+    assert 'bukan durasi' in validate(engine, with_timer('"satu jam"'))['Timer_Ingat'][0]
+
+
+def test_dry_run_walks_every_path_of_the_shipped_diagram(engine):
+    model = engine.load(SHIPPED.encode(), 'sikanda')
+    report = engine.dry_run(model, variants)
+    assert report.ok and not report.truncated
+    assert report.unreached == []
+    ends = {path.element_id for path in report.paths if path.outcome == 'end'}
+    assert ends == {'End_Ditolak', 'End_Dipantau', 'End_Ditindaklanjuti'}
+    # the return loop is followed once more, then bounded
+    assert any(path.outcome == 'loop' for path in report.paths)
+    assert max(sum(step == 'Task_Pelaporan' for step, _ in path.steps) for path in report.paths) == 2
+
+
+def test_dry_run_reports_a_path_that_gets_stuck(engine):
+    """Load skips the structural rules, as for a stored version; the dry run still finds the stuck path."""
+    xml = without_default(SHIPPED, 'Gateway_Penanganan', 'Flow_Penanganan_Tidak', "keputusan == 'mungkin'")
+    report = engine.dry_run(engine.load(xml.encode(), 'sikanda'), variants)
+    assert not report.ok
+    failure = report.failures[0]
+    assert failure.steps[-1] == ('Task_Keputusan', 'tidak')
+    assert 'End_Dipantau' in report.unreached
+
+
+def test_compare_names_added_removed_and_changed_elements(engine):
+    old = engine.load(SHIPPED.encode(), 'sikanda')
+    renamed = SHIPPED.replace('name="Publikasi Laporan"', 'name="Publikasi"').replace(
+        '<camunda:property name="sla" value="PT2H"/>', '<camunda:property name="sla" value="PT3H"/>')
+    comparison = engine.compare(old, engine.load(renamed.encode(), 'sikanda'))
+    assert comparison.added == [] and comparison.removed == []
+    assert ('Task_Publikasi', 'Publikasi Laporan', ['bpmn_name']) in comparison.changed
+    assert ('Task_Verifikasi', 'Verifikasi Laporan', ['extensions']) in comparison.changed
+    assert engine.compare(old, old).identical
+
+
+def start_at_verification(engine, model):
+    first = engine.start(model)
+    return engine.complete(model, first.state, first.ready_tasks[0].task_id, {'judul': 'x'})
+
+
+def test_migration_moves_an_instance_whose_current_step_is_unchanged(engine):
+    old = engine.load(SHIPPED.encode(), 'sikanda')
+    new = engine.load(SHIPPED.replace('name="Publikasi Laporan"', 'name="Publikasi Cepat"').encode(), 'sikanda')
+    waiting = start_at_verification(engine, old)
+    moved = engine.migrate(old, new, waiting.state)
+    assert [t.task_id for t in moved.ready_tasks] == [t.task_id for t in waiting.ready_tasks]
+    after = engine.complete(new, moved.state, moved.ready_tasks[0].task_id, VERIFY_YES)
+    assert [t.info.name for t in after.ready_tasks] == ['Publikasi Cepat']
+
+
+def test_migration_is_refused_when_the_current_step_changed_or_is_gone(engine):
+    old = engine.load(SHIPPED.encode(), 'sikanda')
+    waiting = start_at_verification(engine, old)
+    changed = engine.load(SHIPPED.replace('value="PT2H"', 'value="PT3H"').encode(), 'sikanda')
+    with pytest.raises(MigrationRefused, match='Verifikasi Laporan.*berubah'):
+        engine.migrate(old, changed, waiting.state)
+    gone = engine.load(SHIPPED.replace('Task_Verifikasi', 'Task_Verifikasi2').encode(), 'sikanda')
+    with pytest.raises(MigrationRefused, match='Verifikasi Laporan'):
+        engine.migrate(old, gone, waiting.state)
