@@ -1,6 +1,7 @@
 """Shared test data and small clients for the web and API."""
 import io
 import re
+from datetime import datetime
 
 from PIL import Image
 
@@ -103,3 +104,9 @@ class Api:
         tasks = self.get(f'/instances/{instance_id}').get_json()['tasks']
         assert len(tasks) == 1, tasks
         return self.post(f'/tasks/{tasks[0]["id"]}/complete', json=data)
+
+
+def hours_between(start_iso, end_iso):
+    """Hours from one API timestamp to another, to the minute."""
+    delta = datetime.fromisoformat(end_iso) - datetime.fromisoformat(start_iso)
+    return round(delta.total_seconds() / 3600, 2)

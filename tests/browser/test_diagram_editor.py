@@ -264,3 +264,27 @@ def test_rollback_from_version_list(app, live_server, logged_in):
     assert (versions[1]['deployed'], versions[2]['deployed']) == (True, False)
     # new reports start on version 1 again
     assert _api(app, 'agen1').file_report()['process_version'] == 1
+
+
+def test_probe_unchanged_save(app, live_server, logged_in):
+    page = logged_in('pemilikproses1')
+    page.set_viewport_size(DESKTOP)
+    _open_editor(page, live_server)
+    page.get_by_role('button', name='Simpan sebagai draf').click()
+    status = page.locator('#editor-status')
+    expect(status).not_to_contain_text('menyimpan')
+    page.wait_for_timeout(1000)
+    print('STATUS', status.inner_text())
+    print('VERSIONS', list(_versions(app)))
+    page.goto(f'{live_server}/proses/sikanda/bandingkan?dari=1&ke=2')
+    print('COMPARE', page.locator('main').inner_text())
+    page.set_viewport_size({'width': 360, 'height': 800})
+    page.goto(f'{live_server}/proses/sikanda/editor')
+    expect(page.locator('#canvas')).to_have_attribute('data-ready', 'true')
+    page.locator('#canvas .djs-element[data-element-id="Task_Verifikasi"]').click()
+    from tests.browser.support import axe_violations
+    print('AXE', axe_violations(page))
+    sla = page.get_by_label('Standar waktu (durasi ISO-8601)')
+    sla.fill('')
+    sla.type('pt1h30m', delay=30)
+    print('SLA', sla.input_value(), _model_sla(page, 'Task_Verifikasi'))
