@@ -2,8 +2,11 @@
 import io
 import re
 from datetime import datetime
+from pathlib import Path
 
 from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
 
 PASSWORD = 'rahasia-uji-123'
 EXTRA_USERS = [

@@ -71,3 +71,27 @@ def test_concurrent_audit_only_requests_keep_one_chain(app):
         failed = db.session.scalar(select(func.count()).select_from(AuditEvent)
                                    .where(AuditEvent.action == 'auth.login_failed'))
         assert failed == sum(r.status_code == 401 for r in responses)
+
+
+def test_concurrent_saves_and_deploys_of_diagram_versions(app):
+    """Two owners save on the same base: one new version, one 409. Two deploys race: one version is live."""
+    shipped = (helpers.ROOT / 'bpmn' / 'sikanda.bpmn').read_text()
+    owners = [Api(app.test_client(), 'pemilikproses1') for _ in range(2)]
+    bodies = [shipped.replace('name="Publikasi Laporan"', f'name="Publikasi {n}"').encode() for n in (1, 2, 3)]
+
+    def save(owner, body):
+        return lambda: owner.client.post('/api/v1/processes/sikanda/versions?base_version=1', data=body,
+                                         headers=owner.headers, content_type='application/xml')
+
+    saves = race(app, [save(owner, body) for owner, body in zip(owners, bodies[:2], strict=True)])
+    assert sorted(r.status_code for r in saves) == [201, 409]
+    third = owners[0].client.post('/api/v1/processes/sikanda/versions?base_version=2', data=bodies[2],
+                                  headers=owners[0].headers, content_type='application/xml')
+    assert third.status_code == 201
+    deploys = race(app, [lambda: owners[0].post('/processes/sikanda/versions/2/deploy'),
+                         lambda: owners[1].post('/processes/sikanda/versions/3/deploy')])
+    assert {r.status_code for r in deploys} <= {200, 409}, [r.get_json() for r in deploys]
+    listed = owners[0].get('/processes/sikanda/versions').get_json()
+    assert sum(v['deployed'] for v in listed) == 1
+    with app.app_context():
+        assert audit.verify_chain() is None

@@ -182,9 +182,11 @@ def deploy(process_id, version, catalog, actor):
     """Make `version` the one new instances start on; an older version than the current is a rollback."""
     _require_owner(actor)
     target = definition(process_id, version)
+    # a concurrent deploy waits here; if it lost the race, the partial unique index turns it into a 409
     current = db.session.execute(
-        select(ProcessDefinition).where(ProcessDefinition.process_id == process_id,
-                                        ProcessDefinition.deployed.is_(True)).with_for_update()).scalar()
+        select(ProcessDefinition)
+        .where(ProcessDefinition.process_id == process_id, ProcessDefinition.deployed.is_(True))
+        .with_for_update(of=ProcessDefinition)).scalar()
     if current is target:
         return target, False
     # forms may have changed since the version was saved: check again before it goes live

@@ -3,8 +3,9 @@
 The headline check is the one the process owner cares about: a change made on the canvas reaches new reports
 only after it is deployed, while reports already running finish on the version they started on.
 """
-from datetime import datetime, timedelta
+import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests import helpers
@@ -38,10 +39,6 @@ def _save_version_2_via_api(app):
     return owner
 
 
-def _task_hours(task):
-    return datetime.fromisoformat(task['due_at']) - datetime.fromisoformat(task['created_at'])
-
-
 def _open_editor(page, live_server):
     """The editor with the diagram imported; page errors are collected in the returned list."""
     errors = []
@@ -55,6 +52,22 @@ def _open_editor(page, live_server):
 def _select_on_canvas(page, element_id):
     page.locator(f'#canvas .djs-element[data-element-id="{element_id}"]').click()
     expect(page.locator('#sikanda-panel-fields')).to_be_visible()
+
+
+def _select_in_model(page, element_id):
+    """Select through the modeler: at 360 px the bpmn-js palette covers the left of the canvas."""
+    page.evaluate("""(id) => {
+        const modeler = window.sikandaModeler;
+        modeler.get('selection').select(modeler.get('elementRegistry').get(id));
+    }""", element_id)
+    expect(page.locator('#sikanda-panel-fields')).to_be_visible()
+
+
+def _settle(page):
+    """No hover, focus or running transition, so axe measures the colours at rest."""
+    page.mouse.move(0, 0)
+    page.evaluate('() => document.activeElement && document.activeElement.blur()')
+    page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running')")
 
 
 def _model_sla(page, element_id):
@@ -93,7 +106,7 @@ def test_edit_save_deploy_reaches_new_reports_only(app, live_server, logged_in, 
 
     sla = page.get_by_label('Standar waktu (durasi ISO-8601)')
     sla.fill('PT3H')
-    expect(sla).not_to_have_class('is-invalid')
+    expect(sla).not_to_have_class(re.compile(r'\bis-invalid\b'))
     expect(page.locator('#sp-sla-echo')).to_have_text('= 3 jam')
     assert _model_sla(page, 'Task_Verifikasi') == 'PT3H'
     page.get_by_label('Catatan perubahan (opsional)').fill('Standar waktu verifikasi menjadi 3 jam')
@@ -101,7 +114,7 @@ def test_edit_save_deploy_reaches_new_reports_only(app, live_server, logged_in, 
 
     page.get_by_role('button', name='Simpan sebagai draf').click()
     status = page.locator('#editor-status')
-    expect(status).to_have_class('alert alert-success py-2 mb-2')
+    expect(status).to_have_class(re.compile(r'\balert-success\b'))
     expect(status).to_contain_text('Tersimpan sebagai draf versi 2')
     screenshot(page, 'editor-tersimpan.png')
     # saved, not yet deployed: new reports still run version 1
@@ -123,12 +136,12 @@ def test_edit_save_deploy_reaches_new_reports_only(app, live_server, logged_in, 
     inbox = verifikator.get('/tasks').get_json()
     new_task = next(t for t in inbox if t['instance_id'] == new['id'])
     assert (new_task['name'], new_task['bpmn_id']) == ('Verifikasi Cepat', 'Task_Verifikasi')
-    assert _task_hours(new_task) == timedelta(hours=3)
+    assert helpers.hours_between(new_task['created_at'], new_task['due_at']) == 3
 
     # the report filed before it keeps version 1: old name, 2-hour time standard
     old_task = next(t for t in inbox if t['instance_id'] == old['id'])
     assert (old_task['name'], old_task['bpmn_id']) == ('Verifikasi Laporan', 'Task_Verifikasi')
-    assert _task_hours(old_task) == timedelta(hours=2)
+    assert helpers.hours_between(old_task['created_at'], old_task['due_at']) == 2
     assert verifikator.get(f'/instances/{old["id"]}').get_json()['process_version'] == 1
 
     inbox_page = logged_in('verifikator1')
@@ -153,18 +166,19 @@ def test_invalid_edits_are_refused_and_marked_on_canvas(app, live_server, logged
     # a duration that is not ISO-8601 is flagged and never reaches the model
     sla = page.get_by_label('Standar waktu (durasi ISO-8601)')
     sla.fill('3 jam')
-    expect(sla).to_have_class('form-control form-control-sm is-invalid')
+    expect(sla).to_have_class(re.compile(r'\bis-invalid\b'))
     expect(sla).to_have_attribute('aria-invalid', 'true')
     expect(page.locator('#sp-sla-echo')).to_have_text('Belum valid.')
     assert _model_sla(page, 'Task_Verifikasi') == 'PT2H'
     sla.fill('PT90M')
-    expect(sla).not_to_have_class('is-invalid')
+    expect(sla).not_to_have_class(re.compile(r'\bis-invalid\b'))
     expect(sla).to_have_attribute('aria-invalid', 'false')
+    assert _model_sla(page, 'Task_Verifikasi') == 'PT90M'
 
     page.get_by_label('Formulir', exact=True).select_option(label='— pilih formulir —')
     page.get_by_role('button', name='Simpan sebagai draf').click()
     status = page.locator('#editor-status')
-    expect(status).to_have_class('alert alert-danger py-2 mb-2')
+    expect(status).to_have_class(re.compile(r'\balert-danger\b'))
     expect(status).to_contain_text('Belum disimpan')
     expect(page.locator('#editor-errors li[data-element-id="Task_Verifikasi"]')).to_have_count(1)
     expect(page.locator('#canvas .sikanda-error[data-element-id="Task_Verifikasi"]')).to_have_count(1)
@@ -191,7 +205,7 @@ def test_save_after_someone_else_saved_is_refused(app, live_server, logged_in):
 
     page.get_by_role('button', name='Simpan sebagai draf').click()
     status = page.locator('#editor-status')
-    expect(status).to_have_class('alert alert-warning py-2 mb-2')
+    expect(status).to_have_class(re.compile(r'\balert-warning\b'))
     expect(status).to_contain_text('Muat ulang editor')
     screenshot(page, 'editor-basi.png')
     versions = _versions(app)
@@ -227,17 +241,56 @@ def test_diagram_pages_pass_axe_on_a_phone(app, live_server, logged_in):
     errors = _open_editor(page, live_server)
     check_page(page, 'editor diagram')
     screenshot(page, 'editor-ponsel.png')
+    _select_in_model(page, 'Task_Verifikasi')
+    expect(page.locator('#sp-name')).to_have_text('Verifikasi Laporan')
+    check_page(page, 'editor diagram dengan langkah dipilih')
+    screenshot(page, 'editor-ponsel-langkah.png')
     assert errors == []
 
 
-def test_editor_is_for_process_owners_only(live_server, logged_in):
-    page = logged_in('administrator1')
+def test_upload_check_and_download(app, live_server, logged_in):
+    owner = _api(app, 'pemilikproses1')
+    xml = owner.get(f'{PROCESS}/versions/1/bpmn').get_data(as_text=True)
+    page = logged_in('pemilikproses1')
+    page.set_viewport_size(DESKTOP)
+    errors = _open_editor(page, live_server)
+
+    changed = xml.replace('name="Keputusan Pimpinan"', 'name="Keputusan Bupati"')
+    page.locator('#upload').set_input_files(
+        files=[{'name': 'sikanda-baru.bpmn', 'mimeType': 'application/xml', 'buffer': changed.encode('utf-8')}])
+    status = page.locator('#editor-status')
+    expect(status).to_contain_text('Berkas "sikanda-baru.bpmn" dimuat ke editor')
+    expect(page.locator('#canvas .djs-element[data-element-id="Task_Keputusan"]')).to_contain_text('Keputusan Bupati')
+
+    page.get_by_role('button', name='Periksa').click()
+    expect(status).to_have_class(re.compile(r'\balert-success\b'))
+    expect(status).to_contain_text('Diagram lolos pemeriksaan. Uji jalur:')
+
+    with page.expect_download() as download_info:
+        page.get_by_role('button', name='Unduh .bpmn').click()
+    download = download_info.value
+    assert download.suggested_filename == 'sikanda.bpmn'
+    downloaded = download.path().read_text(encoding='utf-8')
+    assert 'name="Keputusan Bupati"' in downloaded
+    assert 'name="Keputusan Pimpinan"' not in downloaded
+    assert list(_versions(app)) == [1]  # checking and downloading store nothing
+    assert errors == []
+
+
+@pytest.mark.parametrize('username', ['administrator1', 'auditor1', 'verifikator1'])
+def test_editor_is_for_process_owners_only(live_server, logged_in, username):
+    page = logged_in(username)
     response = page.goto(f'{live_server}/proses/sikanda/editor')
     assert response.status == 403
-    # the version list stays readable for administrators, without the editor or deploy buttons
+    expect(page.locator('#canvas')).to_have_count(0)
+
+
+def test_version_list_without_editor_for_administrators(live_server, logged_in):
+    page = logged_in('administrator1')
     page.goto(f'{live_server}/proses/sikanda/versi')
     expect(page.get_by_role('heading', level=1, name='Versi diagram SOP')).to_be_visible()
     expect(page.get_by_role('link', name='Buka editor diagram')).to_have_count(0)
+    expect(page.get_by_role('button', name=re.compile(r'^(Deploy|Rollback ke) versi'))).to_have_count(0)
 
 
 def test_rollback_from_version_list(app, live_server, logged_in):
@@ -266,25 +319,32 @@ def test_rollback_from_version_list(app, live_server, logged_in):
     assert _api(app, 'agen1').file_report()['process_version'] == 1
 
 
-def test_probe_unchanged_save(app, live_server, logged_in):
+@pytest.mark.xfail(strict=True, reason='saving an untouched diagram stores a new version: bpmn-js re-serialises the '
+                   'XML and save_draft compares raw-byte SHA-256 hashes')
+def test_saving_an_untouched_diagram_makes_no_new_version(app, live_server, logged_in):
     page = logged_in('pemilikproses1')
     page.set_viewport_size(DESKTOP)
-    _open_editor(page, live_server)
+    errors = _open_editor(page, live_server)
     page.get_by_role('button', name='Simpan sebagai draf').click()
     status = page.locator('#editor-status')
-    expect(status).not_to_contain_text('menyimpan')
-    page.wait_for_timeout(1000)
-    print('STATUS', status.inner_text())
-    print('VERSIONS', list(_versions(app)))
-    page.goto(f'{live_server}/proses/sikanda/bandingkan?dari=1&ke=2')
-    print('COMPARE', page.locator('main').inner_text())
-    page.set_viewport_size({'width': 360, 'height': 800})
-    page.goto(f'{live_server}/proses/sikanda/editor')
-    expect(page.locator('#canvas')).to_have_attribute('data-ready', 'true')
-    page.locator('#canvas .djs-element[data-element-id="Task_Verifikasi"]').click()
-    from tests.browser.support import axe_violations
-    print('AXE', axe_violations(page))
-    sla = page.get_by_label('Standar waktu (durasi ISO-8601)')
-    sla.fill('')
-    sla.type('pt1h30m', delay=30)
-    print('SLA', sla.input_value(), _model_sla(page, 'Task_Verifikasi'))
+    # both outcomes of a save (new version or none) end with a deploy button
+    expect(status.get_by_role('button', name=re.compile(r'^Deploy versi \d+ sekarang$'))).to_be_visible()
+    assert errors == []
+    assert list(_versions(app)) == [1]
+    expect(status).to_contain_text('Tidak ada perubahan dari versi 1')
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason='the element links in #editor-errors are .btn-link (#0d6efd) on .list-group-item-danger '
+                          '(#f8d7da): contrast 3.36:1, axe color-contrast (serious)')
+def test_error_list_passes_axe_on_a_phone(live_server, logged_in):
+    page = logged_in('pemilikproses1')
+    errors = _open_editor(page, live_server)
+    _select_in_model(page, 'Task_Verifikasi')
+    page.get_by_label('Formulir', exact=True).select_option(label='— pilih formulir —')
+    page.get_by_role('button', name='Periksa').click()
+    expect(page.locator('#editor-errors li[data-element-id="Task_Verifikasi"]')).to_have_count(1)
+    expect(page.locator('#btn-check')).to_be_enabled()
+    _settle(page)
+    assert errors == []
+    check_page(page, 'editor diagram dengan kesalahan')
