@@ -3,6 +3,8 @@ import itertools
 from dataclasses import dataclass
 from functools import cache
 
+#: above this many combinations, each field's values are tried one field at a time instead
+MAX_COMBINATIONS = 64
 SAMPLE_VALUES = {'string': 'Uji coba', 'text': 'Uji coba', 'integer': 1, 'number': 1.0, 'boolean': False,
                  'datetime': '2026-01-05T08:00:00+08:00', 'date': '2026-01-05'}
 
@@ -55,16 +57,25 @@ def variable_domains(registry):
 
 
 def sample_variants(form_cls, varying):
-    """[(label, data)]: one sample submission per combination of the `varying` fields' values."""
+    """[(label, data)]: sample submissions covering the values of the `varying` fields.
+
+    Every combination when there are few; otherwise each value of each field once, so a diagram
+    whose conditions read many fields cannot make the check run for ever.
+    """
     fields = _described(form_cls)
     base = {f['name']: _sample(f) for f in fields}
     axes = [(f['name'], _domain(f)) for f in fields if f['name'] in varying and _domain(f) is not None]
-    variants = []
-    for values in itertools.product(*(domain for _name, domain in axes)):
-        chosen = dict(zip((name for name, _domain in axes), values, strict=True))
-        label = ', '.join(f'{k}={v}' for k, v in chosen.items()) or 'data contoh'
-        variants.append((label, base | chosen))
-    return variants
+    size = 1
+    for _name, domain in axes:
+        size *= len(domain)
+    if size <= MAX_COMBINATIONS:
+        names = [name for name, _domain in axes]
+        choices = [dict(zip(names, values, strict=True))
+                   for values in itertools.product(*(domain for _name, domain in axes))]
+    else:
+        choices = [{name: value} for name, domain in axes for value in domain]
+    return [(', '.join(f'{k}={v}' for k, v in chosen.items()) or 'data contoh', base | chosen)
+            for chosen in choices]
 
 
 def _sample(field):

@@ -47,10 +47,25 @@
   let overlayIds = [];  // error badges and markers currently on the canvas
   let marked = [];
 
+  // Fit the diagram into the part of the canvas the tool palette does not cover (on a phone the
+  // palette would otherwise sit on top of the first lane's tasks).
+  function fitBesidePalette() {
+    canvas.zoom('fit-viewport');
+    const container = document.getElementById('canvas');
+    const palette = container.querySelector('.djs-palette');
+    const offset = palette ? palette.getBoundingClientRect().right - container.getBoundingClientRect().left + 8 : 0;
+    const inner = canvas.viewbox().inner;
+    const width = container.clientWidth - offset;
+    const height = container.clientHeight;
+    const scale = Math.min(width / inner.width, height / inner.height, 1);
+    canvas.viewbox({ x: inner.x - offset / scale, y: inner.y - (height / scale - inner.height) / 2,
+                     width: container.clientWidth / scale, height: height / scale });
+  }
+
   async function importXml(xml) {
     clearErrors();
     await modeler.importXML(xml);
-    canvas.zoom('fit-viewport');
+    fitBesidePalette();
     dirty = false;
   }
 
@@ -236,8 +251,15 @@
       else say(body.error || ('Galat ' + code), 'danger');
     }));
 
-  document.getElementById('btn-save').addEventListener('click', (event) => busy(event.target,
-    'Memeriksa dan menyimpan…', async () => {
+  document.getElementById('btn-save').addEventListener('click', (event) => {
+    if (!dirty && config.baseVersion === config.latestVersion) {
+      say('Tidak ada perubahan sejak versi ' + config.baseVersion + ' dibuka; tidak ada yang disimpan.', 'info');
+      return;
+    }
+    save(event.target);
+  });
+
+  const save = (button) => busy(button, 'Memeriksa dan menyimpan…', async () => {
       const { status: code, body } = await send(config.saveUrl, {
         dasar: config.baseVersion, terbaru: config.latestVersion, catatan: document.getElementById('note').value });
       if (code === 201 || code === 200) {
@@ -252,6 +274,11 @@
         const form = document.getElementById('deploy-template').content.firstElementChild.cloneNode(true);
         form.action = body.deploy_url;
         form.querySelector('button').textContent = 'Deploy versi ' + body.version + ' sekarang';
+        form.addEventListener('submit', (submit) => {
+          if (!window.confirm('Aktifkan versi ' + body.version + '? Laporan baru akan memakai versi ini.')) {
+            submit.preventDefault();
+          }
+        });
         status.replaceChildren(body.created ? 'Tersimpan sebagai draf ' : 'Tidak ada perubahan dari ', link, '. ', form);
       } else if (code === 422) {
         showErrors(body.errors);
@@ -261,7 +288,7 @@
       } else {
         say(body.error || ('Galat ' + code), 'danger');
       }
-    }));
+    });
 
   document.getElementById('btn-download').addEventListener('click', async () => {
     const { xml } = await modeler.saveXML({ format: true });
