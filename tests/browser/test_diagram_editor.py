@@ -54,6 +54,14 @@ def _select_on_canvas(page, element_id):
     expect(page.locator('#sikanda-panel-fields')).to_be_visible()
 
 
+def _save(page, outcome):
+    """Click "Simpan sebagai draf" and wait for the status of the given Bootstrap alert kind."""
+    page.get_by_role('button', name='Simpan sebagai draf').click()
+    status = page.locator('#editor-status')
+    expect(status).to_have_class(re.compile(rf'\balert-{outcome}\b'))
+    return status
+
+
 def _settle(page):
     """No hover, focus or running transition, so axe measures the colours at rest."""
     page.mouse.move(0, 0)
@@ -103,9 +111,7 @@ def test_edit_save_deploy_reaches_new_reports_only(app, live_server, logged_in, 
     page.get_by_label('Catatan perubahan (opsional)').fill('Standar waktu verifikasi menjadi 3 jam')
     screenshot(page, 'editor-diubah.png')
 
-    page.get_by_role('button', name='Simpan sebagai draf').click()
-    status = page.locator('#editor-status')
-    expect(status).to_have_class(re.compile(r'\balert-success\b'))
+    status = _save(page, 'success')
     expect(status).to_contain_text('Tersimpan sebagai draf versi 2')
     screenshot(page, 'editor-tersimpan.png')
     # saved, not yet deployed: new reports still run version 1
@@ -170,9 +176,7 @@ def test_invalid_edits_are_refused_and_marked_on_canvas(app, live_server, logged
     assert _model_sla(page, 'Task_Verifikasi') == 'PT90M'
 
     page.get_by_label('Formulir', exact=True).select_option(label='— pilih formulir —')
-    page.get_by_role('button', name='Simpan sebagai draf').click()
-    status = page.locator('#editor-status')
-    expect(status).to_have_class(re.compile(r'\balert-danger\b'))
+    status = _save(page, 'danger')
     expect(status).to_contain_text('Belum disimpan')
     expect(page.locator('#editor-errors li[data-element-id="Task_Verifikasi"]')).to_have_count(1)
     expect(page.locator('#canvas .sikanda-error[data-element-id="Task_Verifikasi"]')).to_have_count(1)
@@ -197,9 +201,7 @@ def test_save_after_someone_else_saved_is_refused(app, live_server, logged_in):
 
     _save_version_2_via_api(app)  # saved elsewhere after this editor was opened
 
-    page.get_by_role('button', name='Simpan sebagai draf').click()
-    status = page.locator('#editor-status')
-    expect(status).to_have_class(re.compile(r'\balert-warning\b'))
+    status = _save(page, 'warning')
     expect(status).to_contain_text('Muat ulang editor')
     screenshot(page, 'editor-basi.png')
     versions = _versions(app)
