@@ -83,7 +83,23 @@ def test_refused_diagram_lists_errors_per_element(client, owner):
     response = upload(owner, SHIPPED.replace('name="Verifikator"', 'name="Bendahara"'))
     assert response.status_code == 422
     assert response.get_json()['errors'] == [
+        {'element_id': 'Lane_Verifikator', 'message': 'Lajur "Bendahara" bukan peran SIKANDA'},
         {'element_id': 'Task_Verifikasi', 'message': 'Lajur "Bendahara" bukan peran SIKANDA'}]
+
+
+def test_an_empty_lane_must_still_be_a_role_and_the_file_utf8(client, owner):
+    extra_lane = SHIPPED.replace('</bpmn:laneSet>',
+                                 '  <bpmn:lane id="Lane_Kosong" name="Bendahara"/>\n    </bpmn:laneSet>')
+    response = upload(owner, extra_lane)
+    assert response.status_code == 422
+    assert response.get_json()['errors'] == [
+        {'element_id': 'Lane_Kosong', 'message': 'Lajur "Bendahara" bukan peran SIKANDA'}]
+    latin1 = owner.client.post('/api/v1/processes/sikanda/versions', headers=owner.headers,
+                               content_type='application/xml', data=SHIPPED.replace(
+                                   'encoding="UTF-8"', 'encoding="ISO-8859-1"').replace(
+                                   'Publikasi Laporan', 'Publikasi Laporan é').encode('latin-1'))
+    assert latin1.status_code == 422
+    assert latin1.get_json()['errors'] == [{'element_id': None, 'message': 'Berkas BPMN harus berenkode UTF-8'}]
 
 
 def test_deploy_moves_new_reports_and_leaves_running_ones_on_their_version(app, client, owner):

@@ -122,4 +122,4 @@ def test_a_diagram_with_an_unknown_lane_or_form_is_not_installed(app, tmp_path, 
     monkeypatch.setattr(processes, 'BPMN_DIR', tmp_path)
     with app.app_context(), pytest.raises(ValidationFailed) as info, unit_of_work():
         processes.install_shipped_diagrams(FORM_CATALOG)
-    assert set(info.value.errors) == {'Task_Verifikasi', 'Task_Publikasi'}
+    assert set(info.value.errors) == {'Lane_Verifikator', 'Task_Verifikasi', 'Task_Publikasi'}

@@ -34,7 +34,7 @@ from SpiffWorkflow.util.task import TaskState
 from . import dryrun, expressions, versions
 from .errors import DiagramError, EngineError, NoPathError, TaskNotReadyError
 from .safe_xml import UnsafeXmlError, parse_bpmn_bytes
-from .validation import check_structure
+from .validation import BPMN, check_structure
 
 SLA_PROPERTY = 'sla'
 ALLOWED_SPEC_CLASSES = (UserTask, StartEvent, EndEvent, ExclusiveGateway, ParallelGateway,
@@ -76,6 +76,8 @@ class ProcessModel:
     end_events: dict = field(default_factory=dict)
     #: data fields read by the gateway conditions
     condition_names: set = field(default_factory=set)
+    #: lane id -> lane name, every lane of the diagram (also those without tasks)
+    lanes: dict = field(default_factory=dict)
 
 
 class _SafeExpressionEnvironment(BasePythonScriptEngineEnvironment):
@@ -133,7 +135,8 @@ class WorkflowEngine:
             raise DiagramError({getattr(exc, 'id', '') or '': [str(exc).splitlines()[0]]}) from None
         except SpiffWorkflowException as exc:
             raise DiagramError({'': [str(exc).splitlines()[0]]}) from None
-        model = ProcessModel(process_id, sha, spec, subprocess_specs)
+        model = ProcessModel(process_id, sha, spec, subprocess_specs,
+                             lanes={lane.get('id'): lane.get('name') for lane in root.iter(f'{{{BPMN}}}lane')})
         problems = self._inspect(model)
         if problems:
             raise DiagramError(problems)

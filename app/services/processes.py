@@ -104,6 +104,9 @@ def compare(process_id, old_version, new_version):
 def check_runnable(model, form_keys):
     """Problems per element id that would leave a task nobody can see or fill in."""
     problems = {}
+    for lane_id, name in model.lanes.items():
+        if role_for_lane(name) is None:
+            problems.setdefault(lane_id, []).append(f'Lajur "{name or "(tanpa nama)"}" bukan peran SIKANDA')
     for task in model.user_tasks.values():
         if role_for_lane(task.lane) is None:
             problems.setdefault(task.bpmn_id, []).append(
@@ -122,6 +125,10 @@ def check_runnable(model, form_keys):
 def check_candidate(xml, process_id, catalog):
     """Every rule, then the dry run; nothing is stored and no diagram code runs."""
     sha = hashlib.sha256(xml).hexdigest()
+    try:
+        xml.decode('utf-8')
+    except UnicodeDecodeError:
+        return CandidateCheck({'': ['Berkas BPMN harus berenkode UTF-8']}, sha256=sha)
     problems = workflow_engine.validate(xml, process_id, catalog.domains())
     if problems:
         return CandidateCheck(problems, sha256=sha)
@@ -136,10 +143,6 @@ def check_candidate(xml, process_id, catalog):
         problems.setdefault(path.element_id or '', []).append(
             f'Uji jalur gagal setelah {route or "awal proses"}: {path.message}')
     return CandidateCheck(problems, report, sha)
-
-
-def _refuse(check):
-    raise ValidationFailed('Diagram belum dapat disimpan: perbaiki kesalahan yang ditandai', check.problems)
 
 
 # --- writing -----------------------------------------------------------------------
@@ -166,7 +169,7 @@ def save_draft(process_id, xml, catalog, actor, base_version=None, expected_late
             'Muat ulang editor, lalu terapkan lagi perubahan Anda.')
     check = check_candidate(xml, process_id, catalog)
     if not check.ok:
-        _refuse(check)
+        raise ValidationFailed('Diagram belum dapat disimpan: perbaiki kesalahan yang ditandai', check.problems)
     if check.sha256 == latest.sha256:
         return latest, False
     draft = ProcessDefinition(process_id=process_id, version=latest.version + 1, bpmn_xml=xml.decode('utf-8'),
