@@ -87,6 +87,13 @@ def test_refused_diagram_lists_errors_per_element(client, owner):
         {'element_id': 'Task_Verifikasi', 'message': 'Lajur "Bendahara" bukan peran SIKANDA'}]
 
 
+def test_a_time_standard_must_be_an_iso_duration(client, owner):
+    response = upload(owner, SHIPPED.replace('value="PT2H"', 'value="2 jam"'))
+    assert response.status_code == 422
+    assert response.get_json()['errors'] == [
+        {'element_id': 'Task_Verifikasi', 'message': 'Standar waktu "2 jam" bukan durasi ISO-8601'}]
+
+
 def test_an_empty_lane_must_still_be_a_role_and_the_file_utf8(client, owner):
     extra_lane = SHIPPED.replace('</bpmn:laneSet>',
                                  '  <bpmn:lane id="Lane_Kosong" name="Bendahara"/>\n    </bpmn:laneSet>')
@@ -176,6 +183,15 @@ def test_only_process_owners_write_diagrams(app, client, owner, username):
     assert sorted(versions(owner)) == [1, 2] and versions(owner)[1]['deployed']
 
 
+def test_check_refuses_an_oversized_body_with_a_list_of_errors(client, owner):
+    helpers.web_login(client, 'pemilikproses1')
+    token = helpers.csrf_from(client.get('/proses/sikanda/editor').get_data(as_text=True))
+    response = client.post('/proses/sikanda/periksa', data=b'<' * 2_000_001, content_type='application/xml',
+                           headers={'X-CSRFToken': token, 'Accept': 'application/json'})
+    assert response.status_code == 422
+    assert response.get_json()['errors'] == [{'element_id': None, 'message': 'Berkas BPMN melebihi batas 2000000 byte'}]
+
+
 def test_editor_posts_need_the_csrf_token(client, owner):
     helpers.web_login(client, 'pemilikproses1')
     assert client.post('/proses/sikanda/versi', data=RENAMED_PUBLIKASI.encode(),
@@ -229,6 +245,19 @@ def test_migration_moves_a_waiting_report_to_the_deployed_version(app, client, o
     assert open_task(admin, waiting['id'])['name'] == 'Publikasi Cepat'
     again = admin.post(f'/instances/{waiting["id"]}/migrate')
     assert again.status_code == 422 and 'sudah berjalan pada versi 2' in again.get_json()['error']
+
+
+def test_migration_from_the_report_page_names_the_new_version(client, owner):
+    waiting = helpers.Api(client, 'agen1').file_report()
+    assert upload(owner, RENAMED_PUBLIKASI).status_code == 201
+    assert owner.post('/processes/sikanda/versions/2/deploy').status_code == 200
+    helpers.web_login(client, 'administrator1')
+    page = client.get(f'/laporan/{waiting["id"]}').get_data(as_text=True)
+    assert 'Pindahkan ke versi SOP yang aktif' in page
+    moved = client.post(f'/laporan/{waiting["id"]}/pindah-versi', data={'csrf_token': helpers.csrf_from(page)},
+                        follow_redirects=True).get_data(as_text=True)
+    assert 'Laporan dipindahkan ke versi SOP 2.' in moved
+    assert 'sikanda versi 2 (aktif)' in moved
 
 
 def test_migration_is_refused_with_the_reason_when_the_current_step_changed(app, client, owner):

@@ -1,7 +1,6 @@
 """Plain values for the diagram pages and the editor's JSON."""
 
-OUTCOME_LABELS = {'end': 'mencapai akhir', 'loop': 'putaran dibatasi', 'waiting': 'menunggu timer',
-                  'error': 'gagal'}
+OUTCOME_LABELS = {'end': 'mencapai akhir', 'loop': 'putaran dibatasi', 'error': 'gagal'}
 
 
 def element_errors(problems):

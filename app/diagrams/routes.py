@@ -31,6 +31,7 @@ def version(process_id, version):
     definition = processes.definition(process_id, version)
     return render_template('diagrams/version.html', definition=definition, action_form=TaskActionForm(),
                            running=processes.running_reports(definition.id),
+                           running_count=processes.running_count(definition.id),
                            deployed=processes.deployed_definition(process_id))
 
 
@@ -70,7 +71,10 @@ def editor(process_id):
 @bp.route('/proses/<process_id>/periksa', methods=['POST'])
 @roles_required(PEMILIK_PROSES)
 def check(process_id):
-    check = processes.check_candidate(bpmn_body(), process_id, FORM_CATALOG)
+    try:
+        check = processes.check_candidate(bpmn_body(), process_id, FORM_CATALOG)
+    except ValidationFailed as exc:
+        return jsonify({'error': exc.message, 'errors': element_errors(exc.errors)}), 422
     return jsonify({'ok': check.ok, 'errors': element_errors(check.problems),
                     'dry_run': dry_run_summary(check.dry_run)}), 200 if check.ok else 422
 

@@ -13,7 +13,7 @@ from .errors import EngineError, NoPathError
 @dataclass(frozen=True)
 class DryRunPath:
     steps: tuple  # ((bpmn_id, variant label), ...)
-    outcome: str  # 'end' | 'loop' | 'waiting' | 'error'
+    outcome: str  # 'end' | 'loop' | 'error'
     element_id: str | None = None
     message: str | None = None
 
@@ -34,8 +34,9 @@ class DryRunReport:
         return not self.failures
 
 
-def explore(engine, model, variants_for, max_visits=2, max_paths=256):
+def explore(engine, model, variants_for, max_visits=2, max_paths=256, max_steps=3000):
     report = DryRunReport()
+    budget = [max_steps]  # completions left; the search stops (truncated) when it runs out
     try:
         first = engine.start(model)
     except EngineError as exc:
@@ -43,23 +44,29 @@ def explore(engine, model, variants_for, max_visits=2, max_paths=256):
         return report
     stack = [(first, (), Counter())]
     while stack:
-        if len(report.paths) >= max_paths:
+        if len(report.paths) >= max_paths or budget[0] <= 0:
             report.truncated = True
             break
         result, steps, visits = stack.pop()
-        _follow(engine, model, variants_for, max_visits, report, stack, result, steps, visits)
+        _follow(engine, model, variants_for, max_visits, report, stack, result, steps, visits, budget)
     targets = set(model.user_tasks) | set(model.end_events)
     report.unreached = sorted(targets - report.reached)
     return report
 
 
-def _follow(engine, model, variants_for, max_visits, report, stack, result, steps, visits):
-    if result.completed:
+def _follow(engine, model, variants_for, max_visits, report, stack, result, steps, visits, budget):
+    if result.completed and result.end_event_id:
         report.reached.add(result.end_event_id)
         report.paths.append(DryRunPath(steps, 'end', result.end_event_id, result.end_event_name))
         return
+    if result.completed:
+        report.paths.append(DryRunPath(steps, 'error', None, 'Proses berhenti tanpa mencapai end event'))
+        return
     if not result.ready_tasks:
-        report.paths.append(DryRunPath(steps, 'waiting', None, 'Menunggu timer atau event'))
+        # nothing fires on its own in SIKANDA: an instance without a task for a person is stuck
+        stuck = result.waiting[0] if result.waiting else None
+        report.paths.append(DryRunPath(steps, 'error', stuck, 'Proses macet: tidak ada tugas yang dapat '
+                                                              'dikerjakan (mis. gabungan paralel yang tidak lengkap)'))
         return
     ready = result.ready_tasks[0]  # parallel branches are completed in one fixed order
     bpmn_id = ready.info.bpmn_id
@@ -68,6 +75,7 @@ def _follow(engine, model, variants_for, max_visits, report, stack, result, step
         return
     report.reached.add(bpmn_id)
     for label, data in variants_for(ready.info):
+        budget[0] -= 1
         step = (*steps, (bpmn_id, label))
         try:
             following = engine.complete(model, result.state, ready.task_id, data)

@@ -64,6 +64,8 @@ class StepResult:
     completed: bool
     end_event_id: str | None = None
     end_event_name: str | None = None
+    #: elements the instance waits at when no person has a task (e.g. a parallel join)
+    waiting: list = field(default_factory=list)
 
 
 @dataclass
@@ -187,9 +189,9 @@ class WorkflowEngine:
             return exc.problems
         return {}
 
-    def dry_run(self, model, variants_for, max_visits=2, max_paths=256):
+    def dry_run(self, model, variants_for, **limits):
         """Drive the model through every path the generated form data opens (see dryrun.py)."""
-        return dryrun.explore(self, model, variants_for, max_visits=max_visits, max_paths=max_paths)
+        return dryrun.explore(self, model, variants_for, **limits)
 
     def compare(self, old_model, new_model):
         """Elements added, removed and changed between two versions (SpiffWorkflow's SpecDiff)."""
@@ -259,14 +261,18 @@ class WorkflowEngine:
 
     def _result(self, model, workflow):
         completed = workflow.is_completed()
-        end_id = None
+        end_id, waiting = None, []
         if completed:
             ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
                     if t.task_spec.bpmn_id in model.end_events]
-            end_id = ends[-1].task_spec.bpmn_id if ends else None
-        return StepResult(state=self._dump(workflow), ready_tasks=self._ready(model, workflow),
-                          completed=completed, end_event_id=end_id,
-                          end_event_name=model.end_events.get(end_id))
+            # with parallel branches, the end event reached last is the outcome
+            end_id = max(ends, key=lambda t: t.last_state_change).task_spec.bpmn_id if ends else None
+        ready = self._ready(model, workflow)
+        if not completed and not ready:
+            waiting = sorted({t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.WAITING)
+                              if getattr(t.task_spec, 'bpmn_id', None)})
+        return StepResult(state=self._dump(workflow), ready_tasks=ready, completed=completed,
+                          end_event_id=end_id, end_event_name=model.end_events.get(end_id), waiting=waiting)
 
 
 def _element_of(exc):

@@ -54,7 +54,12 @@ def names_in(tree):
 
 def evaluate(text, data):
     """Evaluate a condition against task data (a mapping). Unknown names are None."""
-    return _eval(compile_expression(text).body, data)
+    return evaluate_tree(compile_expression(text), data)
+
+
+def evaluate_tree(tree, data):
+    """Evaluate an expression already checked by compile_expression()."""
+    return _eval(tree.body, data)
 
 
 def _check(node):

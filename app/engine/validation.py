@@ -2,36 +2,22 @@
 
 A diagram is untrusted code. These rules keep it to what SIKANDA can run and explain every
 refusal against the element id the editor highlights: one executable process, only the
-elements the engine runs safely, timers and conditions our evaluator accepts, gateways that
-cannot get stuck, and every path ending at an end event.
+elements the engine runs safely, conditions our evaluator accepts, gateways that cannot get
+stuck, no loop that never reaches a person, and every element on a path to an end event.
+Every check is bounded (element count, combinations), so a hostile file cannot tie up a worker.
 """
-import ast
 import itertools
-import re
-from collections import defaultdict
-
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from collections import Counter, defaultdict
 
 from . import expressions
 
 BPMN = 'http://www.omg.org/spec/BPMN/20100524/MODEL'
 CAMUNDA = 'http://camunda.org/schema/1.0/bpmn'
-XSI_TYPE = '{http://www.w3.org/2001/XMLSchema-instance}type'
-MAX_ASSIGNMENTS = 4096
+MAX_ELEMENTS = 1000
+MAX_EVALUATIONS = 20_000  # value combinations × conditions when proving a gateway complete
 
-FLOW_NODES = {'startEvent', 'endEvent', 'userTask', 'exclusiveGateway', 'parallelGateway',
-              'intermediateCatchEvent', 'boundaryEvent'}
+FLOW_NODES = {'startEvent', 'endEvent', 'userTask', 'exclusiveGateway', 'parallelGateway'}
 HARMLESS = {'sequenceFlow', 'laneSet', 'textAnnotation', 'association', 'documentation', 'extensionElements'}
-TIMER_EVENTS = {'intermediateCatchEvent', 'boundaryEvent'}
-ISO_DURATION = re.compile(r'P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?')
-
-
-def _parse_duration(text):
-    if not ISO_DURATION.fullmatch(text):
-        raise ValueError(text)
-
-
-TIMER_PARTS = {'timeDuration': _parse_duration, 'timeDate': TimerEventDefinition.get_datetime}
 ALLOWED_CAMUNDA_EXTENSIONS = {'properties'}
 NODE_LABELS = {
     'scriptTask': 'Script task', 'serviceTask': 'Service task', 'sendTask': 'Send task',
@@ -39,6 +25,8 @@ NODE_LABELS = {
     'task': 'Task tanpa jenis', 'callActivity': 'Call activity', 'subProcess': 'Subproses',
     'inclusiveGateway': 'Inclusive gateway', 'eventBasedGateway': 'Event-based gateway',
     'complexGateway': 'Complex gateway', 'intermediateThrowEvent': 'Intermediate throw event',
+    # timers need the scheduler that fires them; until it runs, a timer would leave a report waiting for ever
+    'intermediateCatchEvent': 'Event perantara (timer/pesan)', 'boundaryEvent': 'Boundary event (timer)',
 }
 
 
@@ -56,107 +44,101 @@ def local(element):
     return element.tag.rsplit('}', 1)[-1] if isinstance(element.tag, str) else ''
 
 
+def _elements(parent):
+    """Child elements, without comments and processing instructions."""
+    return [child for child in parent if isinstance(child.tag, str)]
+
+
 def check_structure(root, process_id, variable_domains):
     """Problems per element id; `variable_domains` maps a form field to its finite values or None."""
     problems = Problems()
-    processes = root.findall(f'{{{BPMN}}}process')
     if local(root) != 'definitions':
         problems.add('', 'Berkas bukan diagram BPMN 2.0 (elemen akar harus bpmn:definitions)')
         return problems
+    processes = root.findall(f'{{{BPMN}}}process')
     if len(processes) != 1:
         problems.add('', f'Diagram harus berisi tepat satu proses; ditemukan {len(processes)}')
         return problems
     process = processes[0]
+    if len(process.xpath('.//*[@id]')) > MAX_ELEMENTS:
+        problems.add('', f'Diagram terlalu besar: lebih dari {MAX_ELEMENTS} elemen')
+        return problems
     if process.get('id') != process_id:
         problems.add(process.get('id'), f'ID proses harus "{process_id}", bukan "{process.get("id")}"')
     if process.get('isExecutable') != 'true':
         problems.add(process.get('id'), 'Proses harus ditandai executable (isExecutable="true")')
+    _check_ids(root, problems)
     graph = _Graph(process)
     _check_elements(process, problems)
     _check_extensions(process, problems)
     _check_conditions(graph, variable_domains, problems)
     _check_gateways(graph, variable_domains, problems)
     _check_paths(graph, problems)
+    _check_cycles(graph, problems)
     return problems
 
 
+def _check_ids(root, problems):
+    counts = Counter(element.get('id') for element in root.iter() if isinstance(element.tag, str)
+                     and element.get('id'))
+    for element_id, count in counts.items():
+        if count > 1:
+            problems.add(element_id, f'ID "{element_id}" dipakai {count} kali; setiap elemen harus ber-ID unik')
+
+
 class _Graph:
-    """Flow nodes and sequence flows of the process, by id."""
+    """Flow nodes and sequence flows of the process, by id, with successors computed once."""
 
     def __init__(self, process):
-        self.nodes = {el.get('id'): el for el in process if local(el) in FLOW_NODES | set(NODE_LABELS)}
-        self.flows = {el.get('id'): el for el in process if local(el) == 'sequenceFlow'}
+        children = _elements(process)
+        self.nodes = {el.get('id'): el for el in children if local(el) in FLOW_NODES | set(NODE_LABELS)}
+        self.flows = {el.get('id'): el for el in children if local(el) == 'sequenceFlow'}
         self.outgoing = defaultdict(list)
-        self.incoming = defaultdict(list)
+        self.next = defaultdict(list)
         for flow_id, flow in self.flows.items():
             self.outgoing[flow.get('sourceRef')].append(flow_id)
-            self.incoming[flow.get('targetRef')].append(flow_id)
+            self.next[flow.get('sourceRef')].append(flow.get('targetRef'))
+        for node_id, element in self.nodes.items():
+            if element.get('attachedToRef'):  # a boundary event can fire whenever its task is active
+                self.next[element.get('attachedToRef')].append(node_id)
 
     def successors(self, node_id):
-        targets = [self.flows[f].get('targetRef') for f in self.outgoing[node_id]]
-        # a boundary event can fire whenever its task is active
-        targets += [n for n, el in self.nodes.items() if el.get('attachedToRef') == node_id]
-        return targets
+        return self.next.get(node_id, ())
 
     def of_kind(self, *kinds):
         return [n for n, el in self.nodes.items() if local(el) in kinds]
 
 
 def _check_elements(process, problems):
-    for element in process:
+    for element in _elements(process):
         kind = local(element)
         if kind in NODE_LABELS:
             problems.add(element.get('id'), f'{NODE_LABELS[kind]} tidak diizinkan: SIKANDA hanya menjalankan '
-                                             'user task, gateway eksklusif/paralel dan event')
+                                             'user task, gateway eksklusif/paralel, start event dan end event')
         elif kind not in FLOW_NODES | HARMLESS:
             problems.add(element.get('id'), f'Elemen "{kind}" tidak didukung')
         elif kind in FLOW_NODES:
-            _check_node(element, kind, problems)
-    starts = [el for el in process if local(el) == 'startEvent']
+            _check_node(element, problems)
+    starts = [el for el in _elements(process) if local(el) == 'startEvent']
     if len(starts) != 1:
         problems.add(process.get('id'), f'Proses harus memiliki tepat satu start event; ditemukan {len(starts)}')
 
 
-def _check_node(element, kind, problems):
+def _check_node(element, problems):
     node_id = element.get('id')
-    definitions = [child for child in element if local(child).endswith('EventDefinition')]
-    if any(local(child) in ('multiInstanceLoopCharacteristics', 'standardLoopCharacteristics')
-           for child in element):
+    children = [local(child) for child in _elements(element)]
+    if any(kind in ('multiInstanceLoopCharacteristics', 'standardLoopCharacteristics') for kind in children):
         problems.add(node_id, 'Perulangan (loop / multi-instance) tidak didukung')
-    if kind in TIMER_EVENTS:
-        if len(definitions) != 1 or local(definitions[0]) != 'timerEventDefinition':
-            problems.add(node_id, 'Event perantara dan boundary hanya boleh berupa timer')
-        else:
-            _check_timer(node_id, definitions[0], problems)
-    elif definitions:
-        problems.add(node_id, f'Event dengan definisi {local(definitions[0])} tidak didukung')
-
-
-def _check_timer(node_id, definition, problems):
-    parts = [child for child in definition if local(child) in TIMER_PARTS or local(child) == 'timeCycle']
-    if len(parts) != 1 or local(parts[0]) == 'timeCycle':
-        problems.add(node_id, 'Timer harus berisi tepat satu timeDuration atau timeDate (timeCycle tidak didukung)')
-        return
-    text = (parts[0].text or '').strip()
-    try:
-        tree = expressions.compile_expression(text)
-    except expressions.ExpressionError as exc:
-        problems.add(node_id, f'Ekspresi timer "{text[:80]}": {exc}')
-        return
-    if not (isinstance(tree.body, ast.Constant) and isinstance(tree.body.value, str)):
-        problems.add(node_id, 'Ekspresi timer harus berupa teks ISO-8601 dalam tanda kutip, mis. "PT2H"')
-        return
-    try:
-        TIMER_PARTS[local(parts[0])](tree.body.value)
-    except ValueError:
-        problems.add(node_id, f'Nilai timer "{tree.body.value}" bukan durasi / waktu ISO-8601')
+    definitions = [kind for kind in children if kind.endswith('EventDefinition')]
+    if definitions:
+        problems.add(node_id, f'Event dengan definisi {definitions[0]} tidak didukung')
 
 
 def _check_extensions(process, problems):
     """Only camunda:properties is read; listeners, scripts and connectors would be silently ignored."""
     for extensions in process.iter(f'{{{BPMN}}}extensionElements'):
         owner = extensions.getparent().get('id')
-        for child in extensions:
+        for child in _elements(extensions):
             if child.tag.startswith(f'{{{CAMUNDA}}}') and local(child) in ALLOWED_CAMUNDA_EXTENSIONS:
                 continue
             problems.add(owner, f'Ekstensi "{local(child)}" tidak didukung (hanya camunda:properties)')
@@ -217,11 +199,11 @@ def _uncovered_case(conditions, variable_domains):
     if unbounded:
         return f'nilai "{unbounded[0]}" tidak terbatas; tambahkan alur default'
     domains = [variable_domains[n] for n in names]
-    if _product_size(domains) > MAX_ASSIGNMENTS:
+    if _product_size(domains) * len(trees) > MAX_EVALUATIONS:
         return 'terlalu banyak kombinasi untuk dibuktikan; tambahkan alur default'
     for values in itertools.product(*domains):
         data = dict(zip(names, values, strict=True))
-        if not any(expressions.evaluate(text, data) for text in conditions):
+        if not any(expressions.evaluate_tree(tree, data) for tree in trees):
             return 'tidak ada kondisi yang terpenuhi untuk ' + (
                 ', '.join(f'{k}={v!r}' for k, v in data.items()) or 'data apa pun')
     return None
@@ -252,6 +234,16 @@ def _check_paths(graph, problems):
         for end in ('sourceRef', 'targetRef'):
             if flow.get(end) not in graph.nodes:
                 problems.add(flow_id, f'Alur menunjuk ke elemen yang tidak ada ({flow.get(end)})')
+
+
+def _check_cycles(graph, problems):
+    """A loop must pass a user task: the engine would otherwise spin through gateways on its own."""
+    automatic = {n for n, el in graph.nodes.items() if local(el) != 'userTask'}
+    for node_id in sorted(automatic):
+        inside = _closure([t for t in graph.successors(node_id) if t in automatic],
+                          lambda n: [t for t in graph.successors(n) if t in automatic])
+        if node_id in inside:
+            problems.add(node_id, 'Putaran tanpa user task: proses akan berputar sendiri tanpa henti')
 
 
 def _closure(seeds, neighbours):

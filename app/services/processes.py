@@ -81,6 +81,11 @@ def versions(process_id):
     return [(row[0], row[1]) for row in rows]
 
 
+def running_count(definition_id):
+    return db.session.scalar(select(func.count()).select_from(ProcessInstance).where(
+        ProcessInstance.definition_id == definition_id, ProcessInstance.status == INSTANCE_RUNNING))
+
+
 def running_reports(definition_id, limit=200):
     """Reports still running on one version, oldest first."""
     return db.session.execute(
@@ -165,8 +170,8 @@ def save_draft(process_id, xml, catalog, actor, base_version=None, expected_late
     if expected_latest is not None and latest.version != expected_latest:
         raise ConflictError(
             f'Versi {latest.version} sudah disimpan oleh {_author(latest)} pada {format_wita(latest.created_at)} '
-            f'setelah Anda membuka editor (saat itu versi terbaru {expected_latest}). '
-            'Muat ulang editor, lalu terapkan lagi perubahan Anda.')
+            f'setelah Anda membuka editor (saat itu versi terbaru {expected_latest}). Perubahan Anda belum '
+            'disimpan: simpan salinannya dengan "Unduh .bpmn". Muat ulang editor, lalu terapkan lagi perubahan Anda.')
     check = check_candidate(xml, process_id, catalog)
     if not check.ok:
         raise ValidationFailed('Diagram belum dapat disimpan: perbaiki kesalahan yang ditandai', check.problems)
@@ -185,6 +190,11 @@ def deploy(process_id, version, catalog, actor):
     """Make `version` the one new instances start on; an older version than the current is a rollback."""
     _require_owner(actor)
     target = definition(process_id, version)
+    if not target.deployed:
+        # forms may have changed since the version was saved: check again, before any lock is taken
+        check = check_candidate(target.bpmn_xml.encode('utf-8'), process_id, catalog)
+        if not check.ok:
+            raise ValidationFailed(f'Versi {version} tidak lagi lolos pemeriksaan', check.problems)
     # a concurrent deploy waits here; if it lost the race, the partial unique index turns it into a 409
     current = db.session.execute(
         select(ProcessDefinition)
@@ -192,10 +202,6 @@ def deploy(process_id, version, catalog, actor):
         .with_for_update(of=ProcessDefinition)).scalar()
     if current is target:
         return target, False
-    # forms may have changed since the version was saved: check again before it goes live
-    check = check_candidate(target.bpmn_xml.encode('utf-8'), process_id, catalog)
-    if not check.ok:
-        raise ValidationFailed(f'Versi {version} tidak lagi lolos pemeriksaan', check.problems)
     if current is not None:
         current.deployed = False
         db.session.flush()  # at most one deployed row per process (partial unique index)
@@ -225,7 +231,7 @@ def migrate_instance(instance_id, actor):
         result = workflow_engine.migrate(model_for(source), model_for(target), instance.state)
     except MigrationRefused as exc:
         raise MigrationNotAllowed(f'Tidak dapat dipindahkan ke versi {target.version}: {exc}') from None
-    instance.state, instance.definition_id, instance.updated_at = result.state, target.id, utcnow()
+    instance.state, instance.definition, instance.updated_at = result.state, target, utcnow()
     _repoint_open_tasks(instance.id, result.ready_tasks)
     db.session.flush()
     audit.record('instance.migrated', actor, role=ADMINISTRATOR, instance_id=instance.id,

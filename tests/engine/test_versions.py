@@ -84,17 +84,47 @@ def test_loop_without_exit_is_a_dead_end(engine):
     assert 'Jalur buntu' in problems['Task_Verifikasi'][0]
 
 
-def test_timer_must_be_a_quoted_iso_value(engine):
-    def with_timer(text):
-        return SHIPPED.replace('  </bpmn:process>', (
-            '<bpmn:boundaryEvent id="Timer_Ingat" attachedToRef="Task_Verifikasi" cancelActivity="false">'
-            '<bpmn:outgoing>Flow_Ingat</bpmn:outgoing><bpmn:timerEventDefinition>'
-            f'<bpmn:timeDuration>{text}</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>'
-            '<bpmn:sequenceFlow id="Flow_Ingat" sourceRef="Timer_Ingat" targetRef="End_Dipantau"/>\n'
-            '  </bpmn:process>'))
-    assert validate(engine, with_timer('"PT1H"')) == {}
-    assert 'dalam tanda kutip' in validate(engine, with_timer('PT1H'))['Timer_Ingat'][0]
-    assert 'bukan durasi' in validate(engine, with_timer('"satu jam"'))['Timer_Ingat'][0]
+def test_timer_events_are_refused_until_something_fires_them(engine):
+    xml = SHIPPED.replace('  </bpmn:process>', (
+        '<bpmn:boundaryEvent id="Timer_Ingat" attachedToRef="Task_Verifikasi" cancelActivity="false">'
+        '<bpmn:outgoing>Flow_Ingat</bpmn:outgoing><bpmn:timerEventDefinition>'
+        '<bpmn:timeDuration>"PT1H"</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>'
+        '<bpmn:sequenceFlow id="Flow_Ingat" sourceRef="Timer_Ingat" targetRef="End_Dipantau"/>\n'
+        '  </bpmn:process>'))
+    assert 'Boundary event (timer) tidak diizinkan' in validate(engine, xml)['Timer_Ingat'][0]
+
+
+def test_loop_through_gateways_only_is_refused(engine):
+    """The engine would spin through such a loop on its own, thousands of times, inside one request."""
+    xml = SHIPPED.replace('targetRef="End_Dipantau"/>', 'targetRef="Gateway_Putar"/>').replace(
+        '  </bpmn:process>',
+        '<bpmn:exclusiveGateway id="Gateway_Putar" default="Flow_Putar_Balik"/>'
+        '<bpmn:sequenceFlow id="Flow_Putar_Balik" sourceRef="Gateway_Putar" targetRef="Gateway_Penanganan"/>'
+        '<bpmn:sequenceFlow id="Flow_Putar_Selesai" sourceRef="Gateway_Putar" targetRef="End_Dipantau">'
+        '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">keputusan == \'ya\''
+        '</bpmn:conditionExpression></bpmn:sequenceFlow>\n  </bpmn:process>')
+    problems = validate(engine, xml)
+    assert problems['Gateway_Putar'] == ['Putaran tanpa user task: proses akan berputar sendiri tanpa henti']
+    assert 'Putaran tanpa user task' in problems['Gateway_Penanganan'][0]
+
+
+def test_duplicate_ids_comments_and_size_are_handled(engine):
+    duplicated = SHIPPED.replace('<bpmn:endEvent id="End_Dipantau"', '<bpmn:endEvent id="End_Ditolak"')
+    assert 'dipakai 2 kali' in validate(engine, duplicated)['End_Ditolak'][0]
+    commented = SHIPPED.replace('<camunda:properties>', '<!-- standar waktu SOP --><camunda:properties>').replace(
+        '<bpmn:laneSet', '<!-- lajur = peran --><?catatan x?><bpmn:laneSet')
+    assert validate(engine, commented) == {}
+    many = SHIPPED.replace('  </bpmn:process>', ''.join(
+        f'<bpmn:textAnnotation id="Catatan_{i}"/>' for i in range(1000)) + '\n  </bpmn:process>')
+    assert validate(engine, many) == {'': ['Diagram terlalu besar: lebih dari 1000 elemen']}
+
+
+def test_gateway_with_too_many_combinations_needs_a_default(engine):
+    domains = DOMAINS | {f'pilihan_{i}': tuple(range(10)) for i in range(6)}
+    condition = ' and '.join(f'pilihan_{i} == 1' for i in range(6))
+    xml = without_default(SHIPPED, 'Gateway_Penanganan', 'Flow_Penanganan_Tidak', condition)
+    problems = engine.validate(xml.encode(), 'sikanda', domains)
+    assert 'terlalu banyak kombinasi' in problems['Gateway_Penanganan'][0]
 
 
 def test_dry_run_walks_every_path_of_the_shipped_diagram(engine):
@@ -154,3 +184,41 @@ def test_migration_is_refused_when_the_current_step_changed_or_is_gone(engine):
     gone = engine.load(SHIPPED.replace('Task_Verifikasi', 'Task_Verifikasi2').encode(), 'sikanda')
     with pytest.raises(MigrationRefused, match='Verifikasi Laporan'):
         engine.migrate(old, gone, waiting.state)
+
+
+def minimal(body):
+    """A one-lane diagram around `body` (engine-level tests: lanes and forms are the services' concern)."""
+    return ('<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions '
+            'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d"><bpmn:process id="sikanda" '
+            'isExecutable="true"><bpmn:startEvent id="Mulai"/>' + body + '</bpmn:process></bpmn:definitions>')
+
+
+def flow(source, target, flow_id=None):
+    return f'<bpmn:sequenceFlow id="{flow_id or source + "_" + target}" sourceRef="{source}" targetRef="{target}"/>'
+
+
+def test_dry_run_reports_a_parallel_join_that_never_completes(engine):
+    """Only one branch reaches the join; the instance would wait with nobody to act."""
+    xml = minimal('<bpmn:userTask id="Tugas"/><bpmn:exclusiveGateway id="Pilih" default="Lewat_Default"/>'
+                  '<bpmn:userTask id="Rapat"/><bpmn:parallelGateway id="Gabung"/><bpmn:endEvent id="Selesai"/>'
+                  + flow('Mulai', 'Tugas') + flow('Tugas', 'Pilih') + flow('Pilih', 'Gabung', 'Lewat_Default')
+                  + '<bpmn:sequenceFlow id="Lewat_Ya" sourceRef="Pilih" targetRef="Rapat">'
+                    '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">keputusan == \'ya\''
+                    '</bpmn:conditionExpression></bpmn:sequenceFlow>'
+                  + flow('Rapat', 'Gabung') + flow('Gabung', 'Selesai'))
+    assert validate(engine, xml) == {}
+    report = engine.dry_run(engine.load(xml.encode(), 'sikanda'),
+                            lambda info: [(k, {'keputusan': k}) for k in ('ya', 'tidak')])
+    assert {(p.outcome, p.element_id) for p in report.failures} == {('error', 'Gabung')}
+    assert 'macet' in report.failures[0].message
+
+
+def test_the_end_event_reached_last_is_the_outcome_of_parallel_branches(engine):
+    xml = minimal('<bpmn:parallelGateway id="Bagi"/><bpmn:userTask id="Tugas"/>'
+                  '<bpmn:endEvent id="Cepat"/><bpmn:endEvent id="Lambat"/>'
+                  + flow('Mulai', 'Bagi') + flow('Bagi', 'Cepat') + flow('Bagi', 'Tugas') + flow('Tugas', 'Lambat'))
+    model = engine.load(xml.encode(), 'sikanda')
+    first = engine.start(model)
+    done = engine.complete(model, first.state, first.ready_tasks[0].task_id, {})
+    assert (done.completed, done.end_event_id) == (True, 'Lambat')

@@ -223,11 +223,16 @@
     const { xml } = await modeler.saveXML({ format: true });
     const query = new URLSearchParams(params || {}).toString();
     const response = await fetch(url + (query ? '?' + query : ''), {
-      method: 'POST', credentials: 'same-origin', body: xml,
+      method: 'POST', credentials: 'same-origin', body: xml, redirect: 'manual',
       headers: { 'Content-Type': 'application/xml', 'X-CSRFToken': csrfToken, 'Accept': 'application/json' },
     });
+    if (response.type === 'opaqueredirect') {  // the session ended: the server sends the login page
+      return { status: 401, body: { error: 'Sesi Anda berakhir. Unduh salinan diagram (Unduh .bpmn), '
+        + 'masuk lagi di tab lain, lalu simpan lagi di sini.' } };
+    }
     let body = {};
     try { body = await response.json(); } catch (error) { body = { error: 'Jawaban server tidak dapat dibaca' }; }
+    if (!Array.isArray(body.errors)) body.errors = [];
     return { status: response.status, body: body };
   }
 
@@ -262,7 +267,7 @@
   const save = (button) => busy(button, 'Memeriksa dan menyimpan…', async () => {
       const { status: code, body } = await send(config.saveUrl, {
         dasar: config.baseVersion, terbaru: config.latestVersion, catatan: document.getElementById('note').value });
-      if (code === 201 || code === 200) {
+      if ((code === 201 || code === 200) && body.version) {
         clearErrors();
         dirty = false;
         config.latestVersion = body.version;
@@ -302,6 +307,10 @@
   document.getElementById('upload').addEventListener('change', async (event) => {
     const file = event.target.files[0];
     if (!file) return;
+    if (dirty && !window.confirm('Perubahan yang belum disimpan akan diganti isi berkas ini. Lanjutkan?')) {
+      event.target.value = '';
+      return;
+    }
     try {
       await importXml(await file.text());
       dirty = true;
