@@ -64,6 +64,7 @@ def _init_extensions(app):
 
 def _register_blueprints(app):
     from app.api import bp as api_bp
+    from app.audit import bp as audit_bp
     from app.auth import bp as auth_bp
     from app.diagrams import bp as diagrams_bp
     from app.extensions import csrf
@@ -72,6 +73,7 @@ def _register_blueprints(app):
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(diagrams_bp)
+    app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp, url_prefix='/api/v1')
     csrf.exempt(api_bp)  # the API takes bearer tokens only, never the session cookie
 

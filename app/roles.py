@@ -24,6 +24,8 @@ REPORTER_LANE = ROLE_LABELS[AGEN]
 READ_ALL_ROLES = (VERIFIKATOR, ADMINISTRATOR, AUDITOR, SUPERADMIN)
 # roles that see every diagram version, drafts included (everyone reads the deployed one)
 DIAGRAM_READERS = (PEMILIK_PROSES, ADMINISTRATOR, AUDITOR, SUPERADMIN)
+# roles that read the global audit log
+AUDIT_READERS = (AUDITOR, SUPERADMIN)
 
 
 def lane_for_role(role):

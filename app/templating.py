@@ -6,6 +6,7 @@ from flask import abort, send_from_directory
 from wtforms.fields.core import UnboundField
 
 from app import wilayah
+from app.roles import ROLE_LABELS
 from app.services.workflow import DECISION_FIELDS
 from app.timeutil import format_remaining, format_wita, utcnow
 from forms import choices, form_class
@@ -30,7 +31,21 @@ ACTION_LABELS = {
     'attachment.uploaded': 'Foto diunggah', 'attachment.viewed': 'Foto dilihat',
     'decision.taken': 'Keputusan diambil', 'instance.completed': 'Proses selesai',
     'task.claimed': 'Tugas diklaim', 'task.released': 'Tugas dilepas',
+    'auth.login': 'Masuk', 'auth.login_failed': 'Gagal masuk', 'auth.logout': 'Keluar',
+    'auth.token_issued': 'Token API diterbitkan', 'user.created': 'Pengguna dibuat',
+    'diagram.saved': 'Diagram disimpan', 'diagram.deployed': 'Diagram di-deploy',
+    'diagram.rolled_back': 'Diagram di-rollback', 'instance.migrated': 'Laporan dipindah versi',
+    'audit.exported': 'Jejak audit diekspor',
 }
+
+
+def role_label(codes):
+    """'verifikator' -> 'Verifikator'; several roles are joined with commas."""
+    return ', '.join(ROLE_LABELS.get(code, code) for code in (codes or '').split(',') if code)
+
+
+def action_label(action):
+    return ACTION_LABELS.get(action, action)
 
 
 def describe_event(event):
@@ -82,8 +97,9 @@ def register(app):
     app.jinja_env.filters['wita'] = format_wita
     app.jinja_env.filters['remaining'] = format_remaining
     app.jinja_env.filters['wilayah'] = wilayah.name
+    app.jinja_env.filters['role_label'] = role_label
     app.jinja_env.globals.update(display_value=display_value, field_label=field_label,
-                                 describe_event=describe_event, now=utcnow)
+                                 describe_event=describe_event, action_label=action_label, now=utcnow)
 
     @app.route('/vendor/<path:filename>')
     def vendor(filename):

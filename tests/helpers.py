@@ -113,3 +113,8 @@ def hours_between(start_iso, end_iso):
     """Hours from one API timestamp to another, to the minute."""
     delta = datetime.fromisoformat(end_iso) - datetime.fromisoformat(start_iso)
     return round(delta.total_seconds() / 3600, 2)
+
+
+def wita_today():
+    from app.timeutil import to_wita, utcnow
+    return to_wita(utcnow()).date()

@@ -146,7 +146,7 @@ def test_instance_and_history(client):
     assert agent.get(f'/instances/{instance["id"]}').get_json()['result'] == 'Ditolak'
     history = agent.get(f'/instances/{instance["id"]}/history').get_json()
     assert [(e['action'], e['actor'], e['role']) for e in history][:2] == [
-        ('instance.started', 'agen1', 'Agen Lapangan'), ('task.completed', 'agen1', 'Agen Lapangan')]
+        ('instance.started', 'agen1', 'agen'), ('task.completed', 'agen1', 'agen')]
     assert all(e['hash'] and e['prev_hash'] for e in history)
     assert Api(client, 'agen2').get(f'/instances/{instance["id"]}').status_code == 403
     assert agent.get('/instances/999999').status_code == 404

@@ -189,12 +189,12 @@ def test_every_action_is_audited_once_with_actor_and_role():
     events = db.session.execute(select(AuditEvent.action, AuditEvent.actor_username, AuditEvent.role)
                                 .where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)).all()
     assert events == [
-        ('instance.started', 'agen1', 'Agen Lapangan'),
-        ('task.completed', 'agen1', 'Agen Lapangan'),
-        ('attachment.uploaded', 'agen1', 'Agen Lapangan'),
-        ('task.completed', 'verifikator1', 'Verifikator'),
-        ('decision.taken', 'verifikator1', 'Verifikator'),
-        ('instance.completed', 'verifikator1', 'Verifikator'),
+        ('instance.started', 'agen1', 'agen'),
+        ('task.completed', 'agen1', 'agen'),
+        ('attachment.uploaded', 'agen1', 'agen'),
+        ('task.completed', 'verifikator1', 'verifikator'),
+        ('decision.taken', 'verifikator1', 'verifikator'),
+        ('instance.completed', 'verifikator1', 'verifikator'),
     ]
 
 

@@ -62,6 +62,11 @@ SCHEMAS = {
         'id': {'type': 'integer'}, 'at': {'type': 'string'}, 'actor': {'type': ['string', 'null']},
         'role': {'type': ['string', 'null']}, 'action': {'type': 'string'}, 'task_id': {'type': ['integer', 'null']},
         'detail': {'type': 'object'}, 'prev_hash': {'type': 'string'}, 'hash': {'type': 'string'}}},
+    'AuditEvent': {'type': 'object', 'required': ['id', 'at', 'action', 'hash', 'prev_hash'], 'properties': {
+        'id': {'type': 'integer'}, 'at': {'type': 'string'}, 'actor': {'type': ['string', 'null']},
+        'role': {'type': ['string', 'null']}, 'action': {'type': 'string'},
+        'instance_id': {'type': ['integer', 'null']}, 'task_id': {'type': ['integer', 'null']},
+        'detail': {'type': 'object'}, 'prev_hash': {'type': 'string'}, 'hash': {'type': 'string'}}},
     'Version': {'type': 'object', 'required': ['version', 'sha256', 'deployed'], 'properties': {
         'version': {'type': 'integer'}, 'process_id': {'type': 'string'}, 'sha256': {'type': 'string'},
         'author': {'type': ['string', 'null']}, 'created_at': {'type': 'string'}, 'deployed': {'type': 'boolean'},
@@ -124,6 +129,19 @@ def _diagram_paths():
     }
 
 
+def _audit_events_op():
+    operation = _op('Jejak audit global, terbaru di atas (auditor dan superadmin)', {
+        'type': 'object', 'required': ['events', 'next_before'], 'properties': {
+            'events': {'type': 'array', 'items': _ref('AuditEvent')},
+            'next_before': {'type': ['integer', 'null']}}}, 401, 403, 422)
+    date = {'type': 'string', 'format': 'date'}
+    query = {'from': date, 'to': date, 'actor': {'type': 'string'}, 'role': {'type': 'string'},
+             'action': {'type': 'string'}, 'instance_id': {'type': 'integer'}, 'kecamatan': {'type': 'string'},
+             'before': {'type': 'integer'}, 'limit': {'type': 'integer', 'minimum': 1, 'maximum': 500}}
+    operation['parameters'] = [{'name': name, 'in': 'query', 'schema': schema} for name, schema in query.items()]
+    return operation
+
+
 def openapi_document():
     task = _ref('Task')
     return {
@@ -163,5 +181,6 @@ def openapi_document():
                 'Riwayat kejadian berurutan', {'type': 'array', 'items': _ref('Event')}, 401, 403, 404,
                 params=('instance_id',))},
             **_diagram_paths(),
+            '/audit/events': {'get': _audit_events_op()},
         },
     }

@@ -42,6 +42,13 @@ def event_json(event):
             'prev_hash': event.prev_hash, 'hash': event.hash}
 
 
+def audit_event_json(event):
+    """The whole event, submitted data included (auditors only)."""
+    return {'id': event.id, 'at': iso(event.created_at), 'actor': event.actor_username, 'role': event.role,
+            'action': event.action, 'instance_id': event.instance_id, 'task_id': event.human_task_id,
+            'detail': event.detail or {}, 'prev_hash': event.prev_hash, 'hash': event.hash}
+
+
 def version_json(definition, running_instances):
     return {
         'version': definition.version, 'process_id': definition.process_id, 'sha256': definition.sha256,

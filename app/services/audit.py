@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import AuditChainHead, AuditEvent
+from app.roles import role_for_lane
 from app.timeutil import utcnow
 
 GENESIS = '0' * 64
@@ -23,8 +24,22 @@ def _digest(event):
 HEAD_ID = 1
 
 
+def detail_json(event):
+    """The event's detail as compact, stable JSON (for exports)."""
+    return json.dumps(event.detail or {}, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def acting_role(actor, role=None):
+    """The role code an event is recorded under: the lane's role for a step, else the actor's roles."""
+    if role:
+        return role_for_lane(role) or role
+    codes = getattr(actor, 'role_codes', None)
+    return ','.join(sorted(codes)) if codes else None
+
+
 def record(action, actor=None, role=None, instance_id=None, human_task_id=None, detail=None):
-    """Append one event to the chain, in the caller's transaction."""
+    """Append one event to the chain, in the caller's transaction. `role` may be a lane name."""
+    role = acting_role(actor, role)
     # write first, read second: the UPDATE takes the lock before the last hash is read
     db.session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
                        .values(last_hash=AuditChainHead.last_hash))
