@@ -190,3 +190,26 @@ def test_verify_names_an_event_moved_out_of_order(app, client):
         db.session.remove()
     code, output = run_verify(app)
     assert code == 1 and f'#{ids[2]}' in output
+
+
+def test_auditors_get_403_on_every_write_route(app):
+    """Every POST route of the app (from Flask's URL map, so a new one cannot escape), as an auditor."""
+    open_to_all = {'auth.login', 'auth.logout', 'api.issue_token'}
+    instance = helpers.Api(app.test_client(), 'agen1').file_report()
+    real_ids = {'task_id': instance['tasks'][0]['id'], 'instance_id': instance['id'], 'process_id': 'sikanda',
+                'version': 1}
+    web, api = app.test_client(), helpers.Api(app.test_client(), 'auditor1')
+    helpers.web_login(web, 'auditor1')
+    token = helpers.csrf_from(web.get('/').get_data(as_text=True))
+    checked = []
+    for rule in app.url_map.iter_rules():
+        if 'POST' not in rule.methods or rule.endpoint in open_to_all:
+            continue
+        url = rule.build({name: real_ids[name] for name in rule.arguments}, append_unknown=False)[1]
+        if rule.endpoint.startswith('api.'):
+            response = api.client.post(url, headers=api.headers, json={})
+        else:
+            response = web.post(url, data={'csrf_token': token}, headers={'X-CSRFToken': token})
+        assert response.status_code == 403, (rule.endpoint, response.status_code)
+        checked.append(rule.endpoint)
+    assert len(checked) >= 10

@@ -21,12 +21,13 @@ class AuditFilterForm(SikandaForm):
     laporan = IntegerField('Nomor instans laporan', validators=[Optional(), between(1, 2**31 - 1)])
     kecamatan = SelectField('Kecamatan', validators=[Optional()], validate_choice=False)
 
-    def __init__(self, *args, actions=(), action_labels=None, **kwargs):
+    def __init__(self, *args, action_labels=None, **kwargs):
         super().__init__(*args, **kwargs)
         labels = action_labels or {}
         self.peran.choices = [('', 'Semua peran'), *ROLE_LABELS.items()] + [
             (label, f'Lajur {label}') for label in ('Agen Lapangan', 'Verifikator', 'Administrator', 'Pimpinan')]
-        self.aksi.choices = [('', 'Semua aksi'), *((a, labels.get(a, a)) for a in actions)]
+        # the known actions, not a DISTINCT over the whole table
+        self.aksi.choices = [('', 'Semua aksi'), *sorted(labels.items(), key=lambda item: item[1])]
         self.kecamatan.choices = [('', 'Semua kecamatan'), *((k.kode, k.nama) for k in wilayah.kecamatan())]
 
     def criteria(self):

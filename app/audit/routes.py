@@ -18,7 +18,7 @@ CSV_COLUMNS = ['id', 'waktu_wita', 'pelaku', 'peran', 'aksi', 'instans', 'tugas'
 
 
 def _filter_form():
-    return AuditFilterForm(request.args, actions=audit_log.actions(), action_labels=ACTION_LABELS)
+    return AuditFilterForm(request.args, action_labels=ACTION_LABELS)
 
 
 @bp.route('/audit')

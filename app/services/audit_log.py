@@ -69,7 +69,3 @@ def every_event(criteria):
         if before_id is None:
             return
 
-
-def actions():
-    """The actions that occur in the log, for the filter's choices."""
-    return db.session.execute(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).scalars().all()
