@@ -39,6 +39,17 @@ ACTION_LABELS = {
 }
 
 
+def format_duration(value):
+    """timedelta -> '2 jam 5 menit' (days when long)."""
+    if value is None:
+        return '—'
+    minutes = int(value.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f'{days} hari' if days else '', f'{hours} jam' if hours else '', f'{minutes} menit' if minutes else '']
+    return ' '.join(p for p in parts if p) or 'kurang dari 1 menit'
+
+
 def role_label(codes):
     """'verifikator' -> 'Verifikator'; several roles are joined with commas."""
     return ', '.join(ROLE_LABELS.get(code, code) for code in (codes or '').split(',') if code)
@@ -98,6 +109,7 @@ def register(app):
     app.jinja_env.filters['remaining'] = format_remaining
     app.jinja_env.filters['wilayah'] = wilayah.name
     app.jinja_env.filters['role_label'] = role_label
+    app.jinja_env.filters['duration'] = format_duration
     app.jinja_env.globals.update(display_value=display_value, field_label=field_label,
                                  describe_event=describe_event, action_label=action_label, now=utcnow)
 

@@ -3,13 +3,14 @@ import csv
 import io
 
 from flask import Response, render_template, request, stream_with_context
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from app.audit import bp
 from app.audit.forms import AuditFilterForm
 from app.auth.decorators import roles_required
 from app.roles import AUDIT_READERS
-from app.services import audit, audit_log
+from app.services import audit, audit_log, queries
+from app.services.history import instance_history
 from app.templating import ACTION_LABELS, action_label, role_label
 from app.timeutil import format_wita
 from app.uow import unit_of_work
@@ -58,3 +59,12 @@ def _csv_rows(criteria):
         buffer.seek(0)
         buffer.truncate()
     yield buffer.getvalue()
+
+
+@bp.route('/laporan/<int:instance_id>/riwayat')
+@login_required
+def history(instance_id):
+    """Everyone who may read the report may read its history; auditors also get the raw event log link."""
+    report = queries.report_for_instance(instance_id, current_user)
+    return render_template('audit/history.html', report=report, history=instance_history(report.instance),
+                           events=queries.instance_events(instance_id))

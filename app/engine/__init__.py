@@ -4,6 +4,7 @@ from .engine import (
     ProcessModel,
     ReadyTask,
     StepResult,
+    Trail,
     UserTaskInfo,
     WorkflowEngine,
 )
@@ -14,4 +15,5 @@ from .versions import ATTRIBUTE_LABELS, Comparison, describe_changes
 
 __all__ = ['ATTRIBUTE_LABELS', 'MAX_BPMN_BYTES', 'Comparison', 'DiagramError', 'DryRunPath', 'DryRunReport',
            'EngineError', 'ExpressionError', 'MigrationRefused', 'NoPathError', 'ProcessModel', 'ReadyTask',
-           'StepResult', 'TaskNotReadyError', 'UnsafeXmlError', 'UserTaskInfo', 'WorkflowEngine', 'describe_changes']
+           'StepResult', 'TaskNotReadyError', 'Trail', 'UnsafeXmlError', 'UserTaskInfo', 'WorkflowEngine',
+           'describe_changes']

@@ -8,7 +8,7 @@ running instance always continues on the diagram version it started on.
 import hashlib
 import json
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -66,6 +66,12 @@ class StepResult:
     end_event_name: str | None = None
     #: elements the instance waits at when no person has a task (e.g. a parallel join)
     waiting: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Trail:
+    visits: dict  # bpmn id -> times completed
+    steps: list   # [(from bpmn id, to bpmn id, times)] between elements that ran one after the other
 
 
 @dataclass
@@ -222,6 +228,21 @@ class WorkflowEngine:
         self._run_engine(workflow)
         return self._result(model, workflow)
 
+    def trail(self, model, state):
+        """The path an instance took: how often each element ran and each connection was followed."""
+        workflow = self._restore(model, state)
+        visits, steps = Counter(), Counter()
+        for task in workflow.get_tasks(state=TaskState.COMPLETED | TaskState.READY | TaskState.WAITING):
+            bpmn_id = getattr(task.task_spec, 'bpmn_id', None)
+            if bpmn_id is None:
+                continue
+            if task.state == TaskState.COMPLETED:
+                visits[bpmn_id] += 1
+            parent = _nearest_element(task.parent)
+            if parent is not None:
+                steps[(parent, bpmn_id)] += 1
+        return Trail(visits=dict(visits), steps=[(a, b, n) for (a, b), n in steps.items()])
+
     def ready_tasks(self, model, state):
         return self._ready(model, self._restore(model, state))
 
@@ -273,6 +294,13 @@ class WorkflowEngine:
                               if getattr(t.task_spec, 'bpmn_id', None)})
         return StepResult(state=self._dump(workflow), ready_tasks=ready, completed=completed,
                           end_event_id=end_id, end_event_name=model.end_events.get(end_id), waiting=waiting)
+
+
+def _nearest_element(task):
+    """The closest ancestor that is a diagram element (the engine inserts internal tasks)."""
+    while task is not None and getattr(task.task_spec, 'bpmn_id', None) is None:
+        task = task.parent
+    return getattr(task.task_spec, 'bpmn_id', None) if task is not None else None
 
 
 def _element_of(exc):
