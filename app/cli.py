@@ -60,9 +60,11 @@ def register(app):
     audit_group = AppGroup('audit', help='Jejak audit.')
 
     @audit_group.command('verify')
-    def verify():
+    @click.option('--checkpoint', default=audit.GENESIS, show_default='awal rantai',
+                  help='Hash kejadian terakhir yang sudah diarsipkan (setelah pengarsipan).')
+    def verify(checkpoint):
         """Check the hash chain of the audit trail; exit code 1 names the first broken event."""
-        broken = audit.verify_chain()
+        broken = audit.verify_chain(checkpoint)
         if broken is not None:
             click.echo(f'Rantai audit RUSAK mulai kejadian #{broken}.', err=True)
             raise SystemExit(1)

@@ -213,3 +213,55 @@ def test_auditors_get_403_on_every_write_route(app):
         assert response.status_code == 403, (rule.endpoint, response.status_code)
         checked.append(rule.endpoint)
     assert len(checked) >= 10
+
+
+def test_verify_from_a_checkpoint_after_old_events_were_archived(app, client):
+    """The operator's archiving procedure: keep the last archived hash, delete the archived rows."""
+    ids = chain_with_events(app, client)
+    from app.extensions import db
+    from app.models import AuditEvent
+    with app.app_context():
+        checkpoint = db.session.get(AuditEvent, ids[1]).hash
+        db.session.remove()
+    sql(app, 'DELETE FROM audit_events WHERE id <= :id', id=ids[1])
+    code, _output = run_verify(app)
+    assert code == 1  # without the checkpoint the first kept event does not link to the start
+    result = app.test_cli_runner().invoke(args=['audit', 'verify', '--checkpoint', checkpoint])
+    assert result.exit_code == 0, result.output
+    sql(app, "UPDATE audit_events SET action = 'task.released' WHERE id = :id", id=ids[2])
+    result = app.test_cli_runner().invoke(args=['audit', 'verify', '--checkpoint', checkpoint])
+    assert result.exit_code == 1 and f'#{ids[2]}' in result.output
+
+
+def events_of(app, action):
+    from app.extensions import db
+    from app.models import AuditEvent
+    with app.app_context():
+        rows = db.session.execute(select(AuditEvent.actor_username, AuditEvent.role, AuditEvent.detail)
+                                  .where(AuditEvent.action == action)).all()
+        db.session.remove()
+    return [tuple(row) for row in rows]
+
+
+def test_sign_in_out_claims_and_photo_views_are_each_one_event(app, client):
+    web = app.test_client()
+    helpers.web_login(web, 'agen1', password='salah-sekali')
+    assert [(a, r, d['username']) for a, r, d in events_of(app, 'auth.login_failed')] == [(None, None, 'agen1')]
+    helpers.web_login(web, 'agen1')
+    assert [(a, r) for a, r, _d in events_of(app, 'auth.login')] == [('agen1', 'agen')]
+    web.post('/logout', data={'csrf_token': helpers.csrf_from(web.get('/').get_data(as_text=True))})
+    assert [(a, r) for a, r, _d in events_of(app, 'auth.logout')] == [('agen1', 'agen')]
+    instance = helpers.Api(client, 'agen1').file_report()
+    assert [(a, r) for a, r, _d in events_of(app, 'auth.token_issued')] == [('agen1', 'agen')]
+    verifier = helpers.Api(client, 'verifikator1')
+    task_id = verifier.get(f'/instances/{instance["id"]}').get_json()['tasks'][0]['id']
+    assert verifier.post(f'/tasks/{task_id}/claim').status_code == 200
+    assert verifier.post(f'/tasks/{task_id}/release').status_code == 200
+    assert [(a, r) for a, r, _d in events_of(app, 'task.claimed')] == [('verifikator1', 'verifikator')]
+    assert [(a, r) for a, r, _d in events_of(app, 'task.released')] == [('verifikator1', 'verifikator')]
+    (_a, _r, uploaded), = events_of(app, 'attachment.uploaded')
+    viewer = app.test_client()
+    helpers.web_login(viewer, 'verifikator1')
+    assert viewer.get(f'/lampiran/{uploaded["attachment_id"]}').status_code == 200
+    assert [(a, r, d['attachment_id']) for a, r, d in events_of(app, 'attachment.viewed')] == [
+        ('verifikator1', 'verifikator', uploaded['attachment_id'])]

@@ -59,10 +59,14 @@ def record(action, actor=None, role=None, instance_id=None, human_task_id=None, 
     return event
 
 
-def verify_chain():
+def verify_chain(checkpoint=GENESIS):
     """Return the id of the first event whose hash or link is wrong (or, when the newest events
-    were deleted, the id of the last one left, or 0 if none is), or None when the chain is intact."""
-    previous, last_id = GENESIS, 0
+    were deleted, the id of the last one left, or 0 if none is), or None when the chain is intact.
+
+    After old events were archived, `checkpoint` is the hash of the last archived event: the first
+    event kept must link to it.
+    """
+    previous, last_id = checkpoint, 0
     for event in db.session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars():
         if event.prev_hash != previous or _digest(event) != event.hash:
             return event.id
