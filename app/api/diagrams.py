@@ -4,6 +4,7 @@ from flask import Response, g, jsonify, request
 from app.api import bp
 from app.api.auth import token_required
 from app.api.serialize import comparison_json, version_json
+from app.diagrams.presenters import element_errors
 from app.diagrams.upload import bpmn_body
 from app.roles import DIAGRAM_READERS
 from app.services import processes
@@ -77,6 +78,4 @@ def _require_reader():
 
 
 def _diagram_errors(exc):
-    errors = [{'element_id': element_id or None, 'message': message}
-              for element_id, messages in exc.errors.items() for message in messages]
-    return jsonify({'error': exc.message, 'status': 422, 'errors': errors}), 422
+    return jsonify({'error': exc.message, 'status': 422, 'errors': element_errors(exc.errors)}), 422

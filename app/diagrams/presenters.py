@@ -1,4 +1,5 @@
 """Plain values for the diagram pages and the editor's JSON."""
+from collections import Counter
 
 OUTCOME_LABELS = {'end': 'mencapai akhir', 'loop': 'putaran dibatasi', 'error': 'gagal'}
 
@@ -12,8 +13,6 @@ def element_errors(problems):
 def dry_run_summary(report):
     if report is None:
         return None
-    counts = {}
-    for path in report.paths:
-        counts[OUTCOME_LABELS[path.outcome]] = counts.get(OUTCOME_LABELS[path.outcome], 0) + 1
-    return {'paths': len(report.paths), 'outcomes': counts, 'unreached': report.unreached,
+    counts = Counter(OUTCOME_LABELS[path.outcome] for path in report.paths)
+    return {'paths': len(report.paths), 'outcomes': dict(counts), 'unreached': report.unreached,
             'truncated': report.truncated}

@@ -6,6 +6,7 @@ They are parsed with `ast` and interpreted here: literals, names, comparisons, `
 """
 import ast
 import operator
+from functools import lru_cache
 
 MAX_EXPRESSION_LENGTH = 500
 
@@ -32,6 +33,7 @@ class ExpressionError(ValueError):
     """The expression uses syntax or names the evaluator does not allow."""
 
 
+@lru_cache(maxsize=1024)
 def compile_expression(text):
     """Parse and check an expression; returns the checked tree or raises ExpressionError."""
     if not isinstance(text, str) or not text.strip():

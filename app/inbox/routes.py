@@ -50,20 +50,20 @@ def task(task_id):
 @bp.route('/tugas/<int:task_id>/klaim', methods=['POST'])
 @login_required
 def claim(task_id):
-    if TaskActionForm().validate_on_submit():
-        with unit_of_work():
-            workflow.claim_task(task_id, current_user)
-        flash('Tugas diklaim: sekarang hanya Anda yang dapat mengerjakannya.', 'info')
-    return redirect(url_for('inbox.home'))
+    return _task_action(workflow.claim_task, task_id, 'Tugas diklaim: sekarang hanya Anda yang dapat mengerjakannya.')
 
 
 @bp.route('/tugas/<int:task_id>/lepas', methods=['POST'])
 @login_required
 def release(task_id):
+    return _task_action(workflow.release_task, task_id, 'Tugas dilepas dan kembali ke kotak tugas bersama.')
+
+
+def _task_action(action, task_id, message):
     if TaskActionForm().validate_on_submit():
         with unit_of_work():
-            workflow.release_task(task_id, current_user)
-        flash('Tugas dilepas dan kembali ke kotak tugas bersama.', 'info')
+            action(task_id, current_user)
+        flash(message, 'info')
     return redirect(url_for('inbox.home'))
 
 

@@ -22,6 +22,10 @@ class Step:
     changes: list = field(default_factory=list)  # [(field, old, new)] against the previous pass
 
     @property
+    def waiting(self):
+        return self.task.status == TASK_OPEN
+
+    @property
     def within_standard(self):
         return None if self.standard is None or self.duration is None else self.duration <= self.standard
 
@@ -31,6 +35,10 @@ class History:
     steps: list
     visits: dict
     flows: list  # [(from bpmn id, to bpmn id, times)]
+
+    @property
+    def waiting_at(self):
+        return [step.task.bpmn_id for step in self.steps if step.waiting]
 
 
 def instance_history(instance):
@@ -58,6 +66,3 @@ def instance_history(instance):
 def _changes(old, new):
     return [(name, old.get(name), new.get(name)) for name in sorted(set(old) | set(new))
             if old.get(name) != new.get(name)]
-
-
-

@@ -45,10 +45,13 @@ class CandidateCheck:
 
 # --- reading -----------------------------------------------------------------------
 
+def _deployed(process_id):
+    return select(ProcessDefinition).where(ProcessDefinition.process_id == process_id,
+                                           ProcessDefinition.deployed.is_(True))
+
+
 def deployed_definition(process_id):
-    definition = db.session.execute(
-        select(ProcessDefinition).where(ProcessDefinition.process_id == process_id,
-                                        ProcessDefinition.deployed.is_(True))).scalar()
+    definition = db.session.execute(_deployed(process_id)).scalar()
     if definition is None:
         raise NotFoundError(f'Proses "{process_id}" belum di-deploy')
     return definition
@@ -196,10 +199,7 @@ def deploy(process_id, version, catalog, actor):
         if not check.ok:
             raise ValidationFailed(f'Versi {version} tidak lagi lolos pemeriksaan', check.problems)
     # a concurrent deploy waits here; if it lost the race, the partial unique index turns it into a 409
-    current = db.session.execute(
-        select(ProcessDefinition)
-        .where(ProcessDefinition.process_id == process_id, ProcessDefinition.deployed.is_(True))
-        .with_for_update(of=ProcessDefinition)).scalar()
+    current = db.session.execute(_deployed(process_id).with_for_update(of=ProcessDefinition)).scalar()
     if current is target:
         return target, False
     if current is not None:
