@@ -1,8 +1,9 @@
 """SQLAlchemy models, one module per aggregate."""
 from .audit import AuditChainHead, AuditEvent
+from .notification import Notification, SchedulerLease
 from .process import HumanTask, ProcessDefinition, ProcessInstance, TaskSubmission
 from .report import Attachment, Report
 from .user import ApiToken, User, UserRole
 
-__all__ = ['ApiToken', 'Attachment', 'AuditChainHead', 'AuditEvent', 'HumanTask', 'ProcessDefinition',
-           'ProcessInstance', 'Report', 'TaskSubmission', 'User', 'UserRole']
+__all__ = ['ApiToken', 'Attachment', 'AuditChainHead', 'AuditEvent', 'HumanTask', 'Notification', 'ProcessDefinition',
+           'ProcessInstance', 'Report', 'SchedulerLease', 'TaskSubmission', 'User', 'UserRole']

@@ -55,6 +55,8 @@ class ProcessInstance(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
+    #: earliest due BPMN timer, so the scheduler finds due instances with one indexed query
+    next_timer_at: Mapped[datetime | None] = mapped_column(index=True)
     # optimistic lock: a concurrent writer of the same instance fails instead of overwriting
     lock_version: Mapped[int] = mapped_column(default=1)
 
@@ -67,7 +69,9 @@ class ProcessInstance(db.Model):
 class HumanTask(db.Model):
     """The inbox: one row per user task that was ever ready, written with the state."""
     __tablename__ = 'human_tasks'
-    __table_args__ = (Index('ix_human_tasks_inbox', 'status', 'lane', 'due_at'),)
+    __table_args__ = (Index('ix_human_tasks_inbox', 'status', 'lane', 'due_at'),
+                      Index('ix_human_tasks_status_due', 'status', 'due_at'),
+                      Index('ix_human_tasks_completed', 'completed_at'))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey('process_instances.id'), index=True)
@@ -82,7 +86,13 @@ class HumanTask(db.Model):
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey('users.id'))
     claimed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: when the time standard starts to count: the task's creation, or for the report step the
+    #: moment the agent learned of the event
+    started_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
+    #: set once by the scheduler, so each reminder and escalation goes out exactly once
+    reminded_at: Mapped[datetime | None]
+    overdue_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey('users.id'))
     completed_at: Mapped[datetime | None]
 

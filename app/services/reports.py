@@ -18,7 +18,7 @@ def apply_step(report, task, data, result, opened, now):
             setattr(report, column, data.get(column))
         report.desa_kode = data.get('desa')
         report.kecamatan_kode = wilayah.kecamatan_of(data.get('desa'))
-        report.waktu_kejadian = _parse_time(data.get('waktu_kejadian'))
+        report.waktu_kejadian = parse_local_time(data.get('waktu_kejadian'))
         report.submitted_at = report.submitted_at or now
         report.catatan_pengembalian = None
     elif task.form_key == 'verifikasi':
@@ -56,7 +56,8 @@ def can_view(user, report):
     return user.has_role(PIMPINAN) and report.published_at is not None
 
 
-def _parse_time(value):
+def parse_local_time(value):
+    """A form's WITA date-time text → naive UTC, or None."""
     try:
         parsed = datetime.fromisoformat(value) if value else None
     except (TypeError, ValueError):

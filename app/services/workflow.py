@@ -115,11 +115,24 @@ def complete_task(task_id, user, submission):
     if result.completed:
         instance.status, instance.completed_at = INSTANCE_DONE, now
         instance.end_event_id, instance.end_event_name = result.end_event_id, result.end_event_name
+    report = queries.report_by_instance(instance.id)
+    if report.submitted_at is None:
+        _start_clock_when_learned(task, submission.data)
     opened = _sync_tasks(instance, result.ready_tasks, now)
-    reports.apply_step(queries.report_by_instance(instance.id), task, submission.data, result, opened, now)
+    reports.apply_step(report, task, submission.data, result, opened, now)
     _audit_completion(user, task, instance, submission.data, photos, result)
     db.session.flush()
     return instance
+
+
+def _start_clock_when_learned(task, data):
+    """The first report's time standard counts from when the agent learned of the event."""
+    learned = reports.parse_local_time(data.get('waktu_diketahui'))
+    if learned is None or learned >= task.started_at:
+        return
+    task.started_at = learned
+    sla = parse_duration(task.sla)
+    task.due_at = learned + sla if sla else task.due_at
 
 
 def _task_event(action, user, task, **detail):
@@ -198,7 +211,7 @@ def _sync_tasks(instance, ready_tasks, now):
         lane = lane_label(info.lane)  # 'verifikator' and 'Verifikator' name the same inbox
         row = HumanTask(instance_id=instance.id, task_uuid=ready.task_id, bpmn_id=info.bpmn_id, name=info.name,
                         lane=lane, form_key=info.form_key, sla=info.sla, created_at=now,
-                        due_at=now + sla if sla else None,
+                        started_at=now, due_at=now + sla if sla else None,
                         assigned_to_id=instance.started_by_id if lane == REPORTER_LANE else None)
         db.session.add(row)
         created.append(row)
