@@ -6,8 +6,12 @@ the diagram's conditions read; the search branches on each variant. A loop is fo
 """
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from .errors import EngineError, NoPathError
+
+#: a moment after every timer's deadline: the dry run fires what is pending
+END_OF_TIME = datetime(9999, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,8 @@ def _follow(engine, model, variants_for, max_visits, report, stack, result, step
         report.paths.append(DryRunPath(steps, 'error', stuck, 'Proses macet: tidak ada tugas yang dapat '
                                                               'dikerjakan (mis. gabungan paralel yang tidak lengkap)'))
         return
+    if result.next_timer_at is not None:
+        _fire_timers(engine, model, max_visits, report, stack, result, steps, visits)
     ready = result.ready_tasks[0]  # parallel branches are completed in one fixed order
     bpmn_id = ready.info.bpmn_id
     if visits[bpmn_id] >= max_visits:
@@ -86,3 +92,20 @@ def _follow(engine, model, variants_for, max_visits, report, stack, result, step
             report.paths.append(DryRunPath(step, 'error', bpmn_id, str(exc)))
             continue
         stack.append((following, step, visits + Counter({bpmn_id: 1})))
+
+
+def _fire_timers(engine, model, max_visits, report, stack, result, steps, visits):
+    """Branch: nobody acts in time and the pending timers fire."""
+    try:
+        following = engine.fire_timers(model, result.state, END_OF_TIME)
+    except EngineError as exc:
+        report.paths.append(DryRunPath(steps, 'error', getattr(exc, 'element_id', None), str(exc)))
+        return
+    if not following.fired or any(visits[bpmn_id] >= max_visits for bpmn_id in following.fired):
+        return
+    report.reached.update(following.fired)
+    # a non-interrupting branch may end while the report goes on: count the end events it reached
+    visited = engine.trail(model, following.state).visits
+    report.reached.update(end for end in model.end_events if visited.get(end))
+    step = (*steps, *((bpmn_id, 'timer') for bpmn_id in following.fired))
+    stack.append((following, step, visits + Counter(following.fired)))

@@ -10,6 +10,7 @@ import json
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -24,6 +25,7 @@ from SpiffWorkflow.bpmn.specs.defaults import (
     ParallelGateway,
     StartEvent,
 )
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
@@ -66,6 +68,10 @@ class StepResult:
     end_event_name: str | None = None
     #: elements the instance waits at when no person has a task (e.g. a parallel join)
     waiting: list = field(default_factory=list)
+    #: when the earliest pending BPMN timer is due (naive UTC), or None
+    next_timer_at: datetime | None = None
+    #: timer events fired by this step (bpmn ids)
+    fired: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -228,6 +234,24 @@ class WorkflowEngine:
         self._run_engine(workflow)
         return self._result(model, workflow)
 
+    def fire_timers(self, model, state, now):
+        """Fire every pending timer due at `now` (naive UTC) and run on; `fired` names them.
+
+        SpiffWorkflow compares timers with its own clock; we decide what is due with the
+        scheduler's `now` instead, so operators and tests can reason about time.
+        """
+        workflow = self._restore(model, state)
+        fired = []
+        for task, due in _pending_timers(workflow):
+            if due <= now:
+                task.internal_data['event_fired'] = True
+                fired.append(task.task_spec.bpmn_id)
+        if fired:
+            workflow.refresh_timers()
+            self._run_engine(workflow)
+        result = self._result(model, workflow)
+        return StepResult(**{**result.__dict__, 'fired': tuple(fired)})
+
     def trail(self, model, state):
         """The path an instance took: how often each element ran and each connection was followed."""
         workflow = self._restore(model, state)
@@ -292,8 +316,24 @@ class WorkflowEngine:
         if not completed and not ready:
             waiting = sorted({t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.WAITING)
                               if getattr(t.task_spec, 'bpmn_id', None)})
+        timers = [due for _task, due in _pending_timers(workflow)]
         return StepResult(state=self._dump(workflow), ready_tasks=ready, completed=completed,
-                          end_event_id=end_id, end_event_name=model.end_events.get(end_id), waiting=waiting)
+                          end_event_id=end_id, end_event_name=model.end_events.get(end_id), waiting=waiting,
+                          next_timer_at=min(timers, default=None))
+
+
+def _pending_timers(workflow):
+    """(task, due as naive UTC) for each timer event waiting to fire."""
+    pending = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        if not isinstance(getattr(task.task_spec, 'event_definition', None), TimerEventDefinition):
+            continue
+        value = task.internal_data.get('event_value')
+        if isinstance(value, str) and not task.internal_data.get('event_fired'):
+            due = datetime.fromisoformat(value)
+            due = due.astimezone(UTC).replace(tzinfo=None) if due.tzinfo else due
+            pending.append((task, due))
+    return pending
 
 
 def _nearest_element(task):

@@ -8,6 +8,9 @@ Every check is bounded (element count, combinations), so a hostile file cannot t
 """
 import itertools
 from collections import Counter, defaultdict
+from datetime import timedelta
+
+import isodate
 
 from . import expressions
 
@@ -16,7 +19,10 @@ CAMUNDA = 'http://camunda.org/schema/1.0/bpmn'
 MAX_ELEMENTS = 1000
 MAX_EVALUATIONS = 20_000  # value combinations × conditions when proving a gateway complete
 
-FLOW_NODES = {'startEvent', 'endEvent', 'userTask', 'exclusiveGateway', 'parallelGateway'}
+FLOW_NODES = {'startEvent', 'endEvent', 'userTask', 'exclusiveGateway', 'parallelGateway', 'boundaryEvent'}
+# a boundary timer fires at most this often and at the latest this late (the scheduler ticks each minute)
+MIN_TIMER = timedelta(minutes=5)
+MAX_TIMER = timedelta(days=90)
 HARMLESS = {'sequenceFlow', 'laneSet', 'textAnnotation', 'association', 'documentation', 'extensionElements'}
 ALLOWED_CAMUNDA_EXTENSIONS = {'properties'}
 NODE_LABELS = {
@@ -25,8 +31,7 @@ NODE_LABELS = {
     'task': 'Task tanpa jenis', 'callActivity': 'Call activity', 'subProcess': 'Subproses',
     'inclusiveGateway': 'Inclusive gateway', 'eventBasedGateway': 'Event-based gateway',
     'complexGateway': 'Complex gateway', 'intermediateThrowEvent': 'Intermediate throw event',
-    # timers need the scheduler that fires them; until it runs, a timer would leave a report waiting for ever
-    'intermediateCatchEvent': 'Event perantara (timer/pesan)', 'boundaryEvent': 'Boundary event (timer)',
+    'intermediateCatchEvent': 'Event perantara (timer/pesan)',
 }
 
 
@@ -114,9 +119,12 @@ def _check_elements(process, problems):
         kind = local(element)
         if kind in NODE_LABELS:
             problems.add(element.get('id'), f'{NODE_LABELS[kind]} tidak diizinkan: SIKANDA hanya menjalankan '
-                                             'user task, gateway eksklusif/paralel, start event dan end event')
+                                             'user task, gateway eksklusif/paralel, start/end event dan timer '
+                                             'pada batas user task')
         elif kind not in FLOW_NODES | HARMLESS:
             problems.add(element.get('id'), f'Elemen "{kind}" tidak didukung')
+        elif kind == 'boundaryEvent':
+            _check_boundary_timer(element, process, problems)
         elif kind in FLOW_NODES:
             _check_node(element, problems)
     starts = [el for el in _elements(process) if local(el) == 'startEvent']
@@ -132,6 +140,38 @@ def _check_node(element, problems):
     definitions = [kind for kind in children if kind.endswith('EventDefinition')]
     if definitions:
         problems.add(node_id, f'Event dengan definisi {definitions[0]} tidak didukung')
+
+
+def _check_boundary_timer(element, process, problems):
+    """A boundary event is a timer with a fixed duration on a user task: the scheduler fires it."""
+    node_id = element.get('id')
+    tasks = {child.get('id') for child in _elements(process) if local(child) == 'userTask'}
+    if element.get('attachedToRef') not in tasks:
+        problems.add(node_id, 'Boundary event harus menempel pada user task')
+    definitions = [child for child in _elements(element) if local(child).endswith('EventDefinition')]
+    if len(definitions) != 1 or local(definitions[0]) != 'timerEventDefinition':
+        problems.add(node_id, 'Boundary event hanya boleh berupa timer (timerEventDefinition)')
+        return
+    timer = _elements(definitions[0])
+    if len(timer) != 1 or local(timer[0]) != 'timeDuration':
+        problems.add(node_id, 'Timer harus berupa durasi (timeDuration), mis. "PT1H"')
+        return
+    message = timer_duration_problem((timer[0].text or '').strip())
+    if message:
+        problems.add(node_id, message)
+
+
+def timer_duration_problem(text):
+    """Why a timer expression is refused, or None: it must be a quoted ISO-8601 duration literal."""
+    if len(text) < 3 or text[0] != text[-1] or text[0] not in '"\'':
+        return f'Durasi timer harus ditulis dalam tanda kutip, mis. "PT1H" (bukan {text[:40]!r})'
+    try:
+        duration = isodate.parse_duration(text[1:-1])
+    except (isodate.ISO8601Error, ValueError):
+        return f'Durasi timer {text[:40]} bukan durasi ISO-8601 yang valid'
+    if not isinstance(duration, timedelta) or not MIN_TIMER <= duration <= MAX_TIMER:
+        return 'Durasi timer harus antara 5 menit (PT5M) dan 90 hari (P90D), tanpa bulan/tahun'
+    return None
 
 
 def _check_extensions(process, problems):

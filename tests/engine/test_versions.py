@@ -84,14 +84,13 @@ def test_loop_without_exit_is_a_dead_end(engine):
     assert 'Jalur buntu' in problems['Task_Verifikasi'][0]
 
 
-def test_timer_events_are_refused_until_something_fires_them(engine):
+def test_intermediate_timer_events_are_refused(engine):
+    """Only boundary timers on user tasks run (tests/engine/test_timers.py); a timer in the flow does not."""
     xml = SHIPPED.replace('  </bpmn:process>', (
-        '<bpmn:boundaryEvent id="Timer_Ingat" attachedToRef="Task_Verifikasi" cancelActivity="false">'
-        '<bpmn:outgoing>Flow_Ingat</bpmn:outgoing><bpmn:timerEventDefinition>'
-        '<bpmn:timeDuration>"PT1H"</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>'
-        '<bpmn:sequenceFlow id="Flow_Ingat" sourceRef="Timer_Ingat" targetRef="End_Dipantau"/>\n'
-        '  </bpmn:process>'))
-    assert 'Boundary event (timer) tidak diizinkan' in validate(engine, xml)['Timer_Ingat'][0]
+        '<bpmn:intermediateCatchEvent id="Timer_Tunggu"><bpmn:timerEventDefinition>'
+        '<bpmn:timeDuration>"PT1H"</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>'
+        '\n  </bpmn:process>'))
+    assert 'Event perantara (timer/pesan) tidak diizinkan' in validate(engine, xml)['Timer_Tunggu'][0]
 
 
 def test_loop_through_gateways_only_is_refused(engine):
