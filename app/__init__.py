@@ -38,7 +38,7 @@ def _security_headers(response):
 def _init_extensions(app):
     from sqlalchemy import event
 
-    from app.extensions import csrf, db, file_store, login_manager, migrate
+    from app.extensions import csrf, db, file_store, login_manager, mailer, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / 'migrations'))
@@ -49,6 +49,7 @@ def _init_extensions(app):
     login_manager.login_message_category = 'warning'
     login_manager.session_protection = 'strong'
     file_store.init_app(app)
+    mailer.init_app(app)
 
     @login_manager.user_loader
     def load_user(user_id):
@@ -66,14 +67,18 @@ def _register_blueprints(app):
     from app.api import bp as api_bp
     from app.audit import bp as audit_bp
     from app.auth import bp as auth_bp
+    from app.dashboard import bp as dashboard_bp
     from app.diagrams import bp as diagrams_bp
     from app.extensions import csrf
     from app.inbox import bp as inbox_bp
+    from app.notifications import bp as notifications_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(diagrams_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(api_bp, url_prefix='/api/v1')
     csrf.exempt(api_bp)  # the API takes bearer tokens only, never the session cookie
 

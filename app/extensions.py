@@ -6,6 +6,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
 from app.engine import WorkflowEngine
+from app.mailer import Mailer
 from app.storage import FileStore
 
 
@@ -19,3 +20,4 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 workflow_engine = WorkflowEngine()
 file_store = FileStore()
+mailer = Mailer()

@@ -43,3 +43,7 @@ def lane_label(lane):
     """The canonical name of a lane (the role label), or the lane as written when it names no role."""
     role = role_for_lane(lane)
     return ROLE_LABELS[role] if role else lane
+
+# who hears about a task that is overdue: the role that oversees the lane
+# (the Pimpinan has no one above in SIKANDA; the Administrator's secretariat follows up)
+SUPERVISOR_OF = {AGEN: VERIFIKATOR, VERIFIKATOR: ADMINISTRATOR, ADMINISTRATOR: PIMPINAN, PIMPINAN: ADMINISTRATOR}

@@ -14,7 +14,8 @@ from forms import choices, form_class
 NODE_MODULES = Path(__file__).resolve().parent.parent / 'node_modules'
 # only the built files of the packages the pages use are served
 VENDOR_FILES = ('bootstrap/dist/', 'bpmn-js/dist/', 'axe-core/axe.min.js', 'bpmn-js-properties-panel/dist/',
-                '@bpmn-io/properties-panel/dist/assets/', 'camunda-bpmn-moddle/resources/camunda.json')
+                '@bpmn-io/properties-panel/dist/assets/', 'camunda-bpmn-moddle/resources/camunda.json',
+                'chart.js/dist/chart.umd.min.js')
 
 CHOICE_LABELS = {
     'aspek': choices.ASPEK, 'jenis_athg': choices.JENIS_ATHG, 'tahap_konflik': choices.TAHAP_KONFLIK,
@@ -36,6 +37,8 @@ ACTION_LABELS = {
     'diagram.saved': 'Diagram disimpan', 'diagram.deployed': 'Diagram di-deploy',
     'diagram.rolled_back': 'Diagram di-rollback', 'instance.migrated': 'Laporan dipindah versi',
     'audit.exported': 'Jejak audit diekspor',
+    'task.overdue': 'Melewati batas waktu (dieskalasi)', 'timer.fired': 'Timer berjalan',
+    'timer.failed': 'Timer gagal dijalankan',
 }
 
 
@@ -70,6 +73,10 @@ def describe_event(event):
         text += ' — ' + ', '.join(decision)
     if detail.get('result'):
         text += f' — {detail["result"]}'
+    if detail.get('escalated_to'):
+        text += f' — diteruskan ke {detail["escalated_to"]}'
+    if detail.get('timers'):
+        text += ': ' + ', '.join(detail['timers'])
     return text
 
 

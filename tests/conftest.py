@@ -9,7 +9,7 @@ from werkzeug.serving import make_server
 
 from tests import helpers
 
-PROCESS_TABLES = ['audit_events', 'attachments', 'task_submissions', 'human_tasks', 'reports',
+PROCESS_TABLES = ['notifications', 'audit_events', 'attachments', 'task_submissions', 'human_tasks', 'reports',
                   'process_instances', 'api_tokens']
 
 
@@ -58,6 +58,7 @@ def _clean_database(request):
             # back to the shipped diagram: version 1, deployed
             conn.execute(text('DELETE FROM process_definitions WHERE version > 1'))
             conn.execute(text('UPDATE process_definitions SET deployed = TRUE'))
+            conn.execute(text('UPDATE scheduler_leases SET holder = NULL, expires_at = NULL'))
             conn.execute(text("UPDATE audit_chain_head SET last_hash = :genesis, last_event_id = NULL"),
                          {'genesis': '0' * 64})
 

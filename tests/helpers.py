@@ -62,7 +62,7 @@ def web_login(client, username, password=PASSWORD):
 def web_post(client, url, data, files=None, form_url=None):
     """POST like a browser: fetch the form page first for its CSRF token."""
     token = csrf_from(client.get(form_url or url).get_data(as_text=True)) or csrf_from(
-        client.get('/').get_data(as_text=True))
+        client.get('/tugas').get_data(as_text=True))
     payload = dict(data, csrf_token=token)
     if files:
         payload['foto'] = [(io.BytesIO(content), name) for name, content in files]

@@ -173,7 +173,7 @@ def test_only_process_owners_write_diagrams(app, client, owner, username):
     assert api.post('/processes/sikanda/versions/2/deploy').status_code == 403
     web = app.test_client()
     helpers.web_login(web, username)
-    token = helpers.csrf_from(web.get('/').get_data(as_text=True))
+    token = helpers.csrf_from(web.get('/tugas').get_data(as_text=True))
     assert web.get('/proses/sikanda/editor').status_code == 403
     for url in ('/proses/sikanda/versi', '/proses/sikanda/periksa'):
         response = web.post(url, data=FASTER_VERIFIKASI.encode(), content_type='application/xml',

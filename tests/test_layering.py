@@ -32,7 +32,7 @@ RULES = [  # (files, forbidden import prefixes)
     ('app/models/**/*.py', ('app.services', 'app.engine', 'app.api', 'app.inbox', 'app.auth', 'SpiffWorkflow')),
     ('forms/**/*.py', ('app.services', 'app.engine', 'app.models', 'SpiffWorkflow')),
     *[(f'app/{blueprint}/*.py', ('SpiffWorkflow', 'app.engine'))
-      for blueprint in ('api', 'audit', 'auth', 'diagrams', 'inbox')],
+      for blueprint in ('api', 'audit', 'auth', 'dashboard', 'diagrams', 'inbox', 'notifications')],
 ]
 
 

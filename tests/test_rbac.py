@@ -19,7 +19,9 @@ PAGES = {  # page -> users allowed (everyone else: 403)
     '/laporan/baru': {'agen1', 'agen2'},
     '/laporan-saya': {'agen1', 'agen2'},
     '/laporan': {'verifikator1', 'administrator1', 'pimpinan1', 'auditor1', 'superadmin1'},
-    '/': set(ALL_USERS),
+    '/tugas': set(ALL_USERS),
+    '/dasbor': {'administrator1', 'pimpinan1'},
+    '/kepatuhan': {'administrator1', 'pimpinan1', 'auditor1'},
 }
 
 
@@ -49,7 +51,7 @@ def test_tasks_of_other_lanes_are_forbidden(app, open_tasks, username):
         assert client.get(f'/tugas/{task_id}').status_code == expected, (username, lane)
         assert api.get(f'/tasks/{task_id}').status_code == expected, (username, lane)
         if not allowed:
-            assert web_post(client, f'/tugas/{task_id}', helpers.VERIFY_YES, form_url='/').status_code == 403
+            assert web_post(client, f'/tugas/{task_id}', helpers.VERIFY_YES, form_url='/tugas').status_code == 403
             assert api.post(f'/tasks/{task_id}/complete', json=helpers.VERIFY_YES).status_code == 403
             assert api.post(f'/tasks/{task_id}/claim').status_code == 403
 

@@ -54,7 +54,7 @@ def test_photo_caption_longer_than_its_column_is_a_422(client):
 def test_second_verification_does_not_start_from_the_first_passes_note_or_method(client):
     helpers.web_login(client, 'agen1')
     web_post(client, '/laporan/baru', helpers.REPORT, files=[('a.jpg', helpers.image_bytes())])
-    client.post('/logout', data={'csrf_token': csrf_from(client.get('/').get_data(as_text=True))})
+    client.post('/logout', data={'csrf_token': csrf_from(client.get('/tugas').get_data(as_text=True))})
     verifier = Api(client, 'verifikator1')
     instance_id = verifier.get('/tasks').get_json()[0]['instance_id']
     verifier.complete_only_task(instance_id, helpers.VERIFY_RETURN)
@@ -81,7 +81,7 @@ def test_a_task_claimed_by_someone_else_is_refused_before_the_form(app, client):
     web_login(client, 'verifikator2')
     response = client.get(f'/tugas/{task_id}')
     assert response.status_code == 409 and 'Rudi Hartono' in response.get_data(as_text=True)
-    inbox = client.get('/').get_data(as_text=True)
+    inbox = client.get('/tugas').get_data(as_text=True)
     assert 'dikerjakan oleh Rudi Hartono' in inbox and f'/tugas/{task_id}"' not in inbox
 
 

@@ -15,13 +15,13 @@ def agent_files_report(client, files=None, data=None):
 
 
 def only_task_link(client):
-    links = re.findall(r'href="/tugas/(\d+)"', client.get('/').get_data(as_text=True))
+    links = re.findall(r'href="/tugas/(\d+)"', client.get('/tugas').get_data(as_text=True))
     assert len(set(links)) == 1, links
     return int(links[0])
 
 
 def logout(client):
-    web_post(client, '/logout', {}, form_url='/')
+    web_post(client, '/logout', {}, form_url='/tugas')
 
 
 def switch_user(client, username):
@@ -52,7 +52,7 @@ def test_whole_sop_through_the_web(client):
         assert 'Sengketa batas lahan' in page and '/lampiran/' in page   # the report so far, with its photo
         response = web_post(client, f'/tugas/{task_id}', data)
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-        assert 'Tidak ada tugas terbuka' in client.get('/').get_data(as_text=True)
+        assert 'Tidak ada tugas terbuka' in client.get('/tugas').get_data(as_text=True)
         logout(client)
     web_login(client, 'agen1')
     assert 'Ditindaklanjuti' in client.get('/laporan-saya').get_data(as_text=True)
@@ -100,7 +100,7 @@ def test_upload_rejects_a_non_image_renamed_jpg(client):
     response = agent_files_report(client, files=[('foto.jpg', b'%PDF-1.4 this is not an image' * 10)])
     assert response.status_code == 422
     assert 'bukan gambar JPEG, PNG atau WebP' in response.get_data(as_text=True)
-    assert 'Tidak ada tugas terbuka' in client.get('/').get_data(as_text=True)   # nothing was started
+    assert 'Tidak ada tugas terbuka' in client.get('/tugas').get_data(as_text=True)   # nothing was started
 
 
 def test_upload_rejects_an_oversized_photo(client, app):

@@ -40,6 +40,7 @@ SCHEMAS = {
         'id': {'type': 'integer'}, 'instance_id': {'type': 'integer'}, 'name': {'type': 'string'},
         'bpmn_id': {'type': 'string'}, 'lane': {'type': ['string', 'null']}, 'form_key': {'type': ['string', 'null']},
         'status': {'type': 'string'}, 'created_at': {'type': 'string', 'format': 'date-time'},
+        'started_at': {'type': ['string', 'null'], 'format': 'date-time'},
         'due_at': {'type': ['string', 'null'], 'format': 'date-time'}, 'overdue': {'type': 'boolean'},
         'claimed_by': {'type': ['string', 'null']}}},
     'Field': {'type': 'object', 'required': ['name', 'type', 'required'], 'properties': {
@@ -67,6 +68,13 @@ SCHEMAS = {
         'role': {'type': ['string', 'null']}, 'action': {'type': 'string'},
         'instance_id': {'type': ['integer', 'null']}, 'task_id': {'type': ['integer', 'null']},
         'detail': {'type': 'object'}, 'prev_hash': {'type': 'string'}, 'hash': {'type': 'string'}}},
+    'Notification': {'type': 'object', 'required': ['id', 'kind', 'title', 'created_at', 'read'], 'properties': {
+        'id': {'type': 'integer'}, 'title': {'type': 'string'}, 'body': {'type': ['string', 'null']},
+        'kind': {'type': 'string', 'enum': ['tugas_baru', 'dikembalikan', 'tenggat_50', 'tenggat_100', 'eskalasi']},
+        'link': {'type': ['string', 'null']}, 'instance_id': {'type': ['integer', 'null']},
+        'task_id': {'type': ['integer', 'null']}, 'created_at': {'type': 'string', 'format': 'date-time'},
+        'read': {'type': 'boolean'},
+        'email': {'type': ['string', 'null'], 'enum': ['tertunda', 'terkirim', 'gagal', None]}}},
     'Version': {'type': 'object', 'required': ['version', 'sha256', 'deployed'], 'properties': {
         'version': {'type': 'integer'}, 'process_id': {'type': 'string'}, 'sha256': {'type': 'string'},
         'author': {'type': ['string', 'null']}, 'created_at': {'type': 'string'}, 'deployed': {'type': 'boolean'},
@@ -142,6 +150,16 @@ def _audit_events_op():
     return operation
 
 
+def _notifications_op():
+    operation = _op('Notifikasi pemanggil, terbaru di atas', {
+        'type': 'object', 'required': ['notifications', 'unread', 'next_before'], 'properties': {
+            'notifications': {'type': 'array', 'items': _ref('Notification')},
+            'unread': {'type': 'integer'}, 'next_before': {'type': ['integer', 'null']}}}, 401)
+    query = {'before': {'type': 'integer'}, 'limit': {'type': 'integer', 'minimum': 1, 'maximum': 200}}
+    operation['parameters'] = [{'name': name, 'in': 'query', 'schema': schema} for name, schema in query.items()]
+    return operation
+
+
 def openapi_document():
     task = _ref('Task')
     return {
@@ -182,5 +200,6 @@ def openapi_document():
                 params=('instance_id',))},
             **_diagram_paths(),
             '/audit/events': {'get': _audit_events_op()},
+            '/notifications': {'get': _notifications_op()},
         },
     }

@@ -11,7 +11,8 @@ def task_json(task):
     return {
         'id': task.id, 'instance_id': task.instance_id, 'name': task.name, 'bpmn_id': task.bpmn_id,
         'lane': task.lane, 'form_key': task.form_key, 'status': task.status, 'created_at': iso(task.created_at),
-        'due_at': iso(task.due_at), 'overdue': bool(task.due_at and task.due_at < utcnow()),
+        'started_at': iso(task.started_at), 'due_at': iso(task.due_at),
+        'overdue': bool(task.overdue_at or (task.due_at and task.due_at < utcnow())),
         'claimed_by': task.claimed_by.username if task.claimed_by else None,
     }
 
@@ -65,4 +66,12 @@ def comparison_json(old_version, new_version, comparison):
         'added': [{'element_id': i, 'name': n} for i, n in comparison.added],
         'removed': [{'element_id': i, 'name': n} for i, n in comparison.removed],
         'changed': [{'element_id': i, 'name': n, 'attributes': attrs} for i, n, attrs in comparison.changed],
+    }
+
+
+def notification_json(row):
+    return {
+        'id': row.id, 'kind': row.kind, 'title': row.title, 'body': row.body, 'link': row.link,
+        'instance_id': row.instance_id, 'task_id': row.human_task_id, 'created_at': iso(row.created_at),
+        'read': row.read_at is not None, 'email': row.email_status,
     }

@@ -5,7 +5,7 @@ from app.auth.decorators import roles_required
 from app.extensions import file_store
 from app.inbox import bp
 from app.inbox.forms import TaskActionForm
-from app.roles import AGEN, PIMPINAN, READ_ALL_ROLES
+from app.roles import ADMINISTRATOR, AGEN, PIMPINAN, READ_ALL_ROLES
 from app.services import audit, queries, views, workflow
 from app.services.attachments import Upload
 from app.services.errors import ValidationFailed
@@ -16,7 +16,19 @@ from forms import LaporanInformasiForm, form_for_task
 @bp.route('/')
 @login_required
 def home():
-    return render_template('inbox/home.html', rows=queries.inbox(current_user), action_form=TaskActionForm())
+    """The leadership and the administrator start at the early-warning dashboard; others at their tasks."""
+    if current_user.has_role(PIMPINAN, ADMINISTRATOR):
+        return redirect(url_for('dashboard.index'))
+    return tasks()
+
+
+@bp.route('/tugas')
+@login_required
+def tasks():
+    order = request.args.get('urut', 'tenggat')
+    order = order if order in queries.INBOX_ORDERS else 'tenggat'
+    return render_template('inbox/home.html', rows=queries.inbox(current_user, order=order), order=order,
+                           action_form=TaskActionForm())
 
 
 @bp.route('/laporan/baru', methods=['GET', 'POST'])
@@ -43,7 +55,7 @@ def task(task_id):
     if form.validate_on_submit() and _complete(
             form, lambda submission: workflow.complete_task(task_id, current_user, submission)):
         flash(f'"{view.task.name}" selesai untuk laporan {view.report.nomor}.', 'success')
-        return redirect(url_for('inbox.home'))
+        return redirect(url_for('inbox.tasks'))
     return _render_form('inbox/task.html', form, view=view, action_form=TaskActionForm())
 
 
@@ -64,7 +76,7 @@ def _task_action(action, task_id, message):
         with unit_of_work():
             action(task_id, current_user)
         flash(message, 'info')
-    return redirect(url_for('inbox.home'))
+    return redirect(url_for('inbox.tasks'))
 
 
 @bp.route('/laporan-saya')

@@ -71,6 +71,7 @@ class HumanTask(db.Model):
     __tablename__ = 'human_tasks'
     __table_args__ = (Index('ix_human_tasks_inbox', 'status', 'lane', 'due_at'),
                       Index('ix_human_tasks_status_due', 'status', 'due_at'),
+                      Index('ix_human_tasks_status_remind', 'status', 'remind_at'),
                       Index('ix_human_tasks_completed', 'completed_at'))
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,6 +91,8 @@ class HumanTask(db.Model):
     #: moment the agent learned of the event
     started_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
+    #: half of the time standard has passed: the first reminder is due
+    remind_at: Mapped[datetime | None]
     #: set once by the scheduler, so each reminder and escalation goes out exactly once
     reminded_at: Mapped[datetime | None]
     overdue_at: Mapped[datetime | None]

@@ -9,9 +9,15 @@ from app.roles import REPORTER_LANE
 from app.services import reports
 from app.services.errors import NotFoundError, PermissionDenied
 
+INBOX_ORDERS = {
+    'tenggat': (HumanTask.due_at.asc().nulls_last(), HumanTask.id),
+    'terbaru': (HumanTask.created_at.desc(), HumanTask.id.desc()),
+    'terlama': (HumanTask.created_at.asc(), HumanTask.id),
+}
 
-def inbox(user, limit=200):
-    """Open tasks the user may work on, soonest due first."""
+
+def inbox(user, limit=200, order='tenggat'):
+    """Open tasks the user may work on; soonest due first unless another order is asked for."""
     lanes = user.lanes
     if not lanes:
         return []
@@ -22,7 +28,7 @@ def inbox(user, limit=200):
                     or_(HumanTask.assigned_to_id.is_(None), HumanTask.assigned_to_id == user.id),
                     # separation of duties: nobody is offered a later step of their own report
                     or_(HumanTask.lane == REPORTER_LANE, Report.reporter_id != user.id))
-             .order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.id)
+             .order_by(*INBOX_ORDERS[order])
              .limit(limit))
     return db.session.execute(query).all()
 

@@ -28,6 +28,11 @@ def apply_step(report, task, data, result, opened, now):
             report.catatan_pengembalian = data.get('catatan')
     elif task.form_key == 'publikasi':
         report.published_at = now
+    apply_progress(report, result, opened, now)
+
+
+def apply_progress(report, result, opened, now):
+    """The report's status and SOP stage after the workflow moved (by a person or a timer)."""
     report.updated_at = now
     if result.completed:
         report.status, report.tahap_sop = 'selesai', result.end_event_name or 'Selesai'

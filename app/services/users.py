@@ -20,7 +20,7 @@ _DUMMY_HASH = _hasher.hash('sikanda-dummy-password')
 MIN_PASSWORD_LENGTH = 8
 
 
-def create_user(username, full_name, password, roles, actor=None):
+def create_user(username, full_name, password, roles, actor=None, email=None):
     username = (username or '').strip().lower()
     problems = {}
     if not username or not username.isascii() or not username.replace('_', '').replace('.', '').isalnum():
@@ -30,11 +30,14 @@ def create_user(username, full_name, password, roles, actor=None):
     unknown = [r for r in roles if r not in ROLE_LABELS]
     if unknown or not roles:
         problems['roles'] = ['Peran tidak dikenal: ' + ', '.join(unknown) if unknown else 'Pilih minimal satu peran']
+    email = (email or '').strip() or None
+    if email and (len(email) > 254 or '@' not in email or any(c.isspace() for c in email)):
+        problems['email'] = ['Alamat e-mail tidak valid']
     if not problems and find_user(username):
         problems['username'] = ['Nama pengguna sudah dipakai']
     if problems:
         raise ValidationFailed('Data pengguna tidak valid', problems)
-    user = User(username=username, full_name=full_name or username, password_hash=_hasher.hash(password),
+    user = User(username=username, full_name=full_name or username, password_hash=_hasher.hash(password), email=email,
                 roles=[UserRole(role=r) for r in sorted(set(roles))])
     db.session.add(user)
     db.session.flush()

@@ -8,7 +8,7 @@ from app.extensions import db, workflow_engine
 from app.models import HumanTask, ProcessInstance, Report, TaskSubmission
 from app.models.process import INSTANCE_DONE, TASK_CANCELLED, TASK_DONE, TASK_OPEN
 from app.roles import AGEN, REPORTER_LANE, lane_label, role_for_lane
-from app.services import attachments, audit, queries, reports
+from app.services import attachments, audit, notifications, queries, reports
 from app.services.errors import ConflictError, NotFoundError, PermissionDenied, ValidationFailed
 from app.services.processes import deployed_definition, model_for
 from app.timeutil import format_wita, parse_duration, to_wita, utcnow
@@ -35,7 +35,7 @@ def start_report(user, process_id='sikanda'):
     result = workflow_engine.start(model)
     now = utcnow()
     instance = ProcessInstance(definition_id=definition.id, state=result.state, started_by_id=user.id,
-                               created_at=now, updated_at=now)
+                               created_at=now, updated_at=now, next_timer_at=result.next_timer_at)
     db.session.add(instance)
     db.session.flush()
     db.session.add(Report(instance_id=instance.id, nomor=f'SKD/{to_wita(now).year}/{instance.id:06d}',
@@ -111,18 +111,54 @@ def complete_task(task_id, user, submission):
     db.session.flush()
     photos = attachments.store_photos(submission.photos, checked, instance.id, record.id, user,
                                       submission.photo_caption)
-    instance.state, instance.updated_at = result.state, now
-    if result.completed:
-        instance.status, instance.completed_at = INSTANCE_DONE, now
-        instance.end_event_id, instance.end_event_name = result.end_event_id, result.end_event_name
     report = queries.report_by_instance(instance.id)
     if report.submitted_at is None:
         _start_clock_when_learned(task, submission.data)
-    opened = _sync_tasks(instance, result.ready_tasks, now)
+    opened = _apply_result(instance, result, now)
     reports.apply_step(report, task, submission.data, result, opened, now)
     _audit_completion(user, task, instance, submission.data, photos, result)
+    _announce(opened, report)
     db.session.flush()
     return instance
+
+
+def fire_timers(instance_id, now):
+    """Fire the instance's BPMN timers due at `now` (the scheduler's clock); returns the fired ids."""
+    instance = db.session.execute(
+        select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update(of=ProcessInstance)
+        .execution_options(populate_existing=True)).scalar_one()
+    if instance.status == INSTANCE_DONE:
+        instance.next_timer_at = None
+        return ()
+    result = workflow_engine.fire_timers(model_for(instance.definition), instance.state, now)
+    if not result.fired:
+        instance.next_timer_at = result.next_timer_at
+        return ()
+    report = queries.report_by_instance(instance.id)
+    opened = _apply_result(instance, result, utcnow())
+    reports.apply_progress(report, result, opened, utcnow())
+    audit.record('timer.fired', None, instance_id=instance.id,
+                 detail={'timers': list(result.fired), 'scheduled_for': now.isoformat(timespec='seconds')})
+    if result.completed:
+        audit.record('instance.completed', None, instance_id=instance.id,
+                     detail={'end_event': result.end_event_id, 'result': result.end_event_name})
+    _announce(opened, report)
+    db.session.flush()
+    return result.fired
+
+
+def _apply_result(instance, result, now):
+    """Store the engine's new state on the instance and its inbox rows; returns the new rows."""
+    instance.state, instance.updated_at, instance.next_timer_at = result.state, now, result.next_timer_at
+    if result.completed:
+        instance.status, instance.completed_at = INSTANCE_DONE, now
+        instance.end_event_id, instance.end_event_name = result.end_event_id, result.end_event_name
+    return _sync_tasks(instance, result.ready_tasks, now)
+
+
+def _announce(opened, report):
+    for row in opened:
+        notifications.task_opened(row, report)
 
 
 def _start_clock_when_learned(task, data):
@@ -130,9 +166,15 @@ def _start_clock_when_learned(task, data):
     learned = reports.parse_local_time(data.get('waktu_diketahui'))
     if learned is None or learned >= task.started_at:
         return
-    task.started_at = learned
+    _set_deadline(task, learned)
+
+
+def _set_deadline(task, started_at):
+    """The time standard counts from `started_at`; the reminder falls at half of it."""
     sla = parse_duration(task.sla)
-    task.due_at = learned + sla if sla else task.due_at
+    task.started_at = started_at
+    task.due_at = started_at + sla if sla else None
+    task.remind_at = started_at + sla / 2 if sla else None
 
 
 def _task_event(action, user, task, **detail):
@@ -207,12 +249,11 @@ def _sync_tasks(instance, ready_tasks, now):
         if ready.task_id in open_rows:
             continue
         info = ready.info
-        sla = parse_duration(info.sla)
         lane = lane_label(info.lane)  # 'verifikator' and 'Verifikator' name the same inbox
         row = HumanTask(instance_id=instance.id, task_uuid=ready.task_id, bpmn_id=info.bpmn_id, name=info.name,
                         lane=lane, form_key=info.form_key, sla=info.sla, created_at=now,
-                        started_at=now, due_at=now + sla if sla else None,
                         assigned_to_id=instance.started_by_id if lane == REPORTER_LANE else None)
+        _set_deadline(row, now)
         db.session.add(row)
         created.append(row)
     db.session.flush()

@@ -4,6 +4,8 @@ instance, notifications (with their e-mail outbox state), the scheduler lease, u
 Revision ID: 0003
 Revises: 0002
 """
+from datetime import datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -21,6 +23,8 @@ def upgrade():
         sa.Column('acquired_at', sa.DateTime(), nullable=True),
         sa.Column('expires_at', sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint('name'))
+    # the row exists before any tick runs, so two first ticks race on an UPDATE, not an INSERT
+    op.execute("INSERT INTO scheduler_leases (name) VALUES ('tick')")
     op.create_table(
         'notifications',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -48,11 +52,14 @@ def upgrade():
 
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
         batch_op.add_column(sa.Column('started_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('remind_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('reminded_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('overdue_at', sa.DateTime(), nullable=True))
         batch_op.create_index('ix_human_tasks_completed', ['completed_at'])
         batch_op.create_index('ix_human_tasks_status_due', ['status', 'due_at'])
+        batch_op.create_index('ix_human_tasks_status_remind', ['status', 'remind_at'])
     op.execute('UPDATE human_tasks SET started_at = created_at')
+    _remind_open_tasks_at_half_time()
 
     with op.batch_alter_table('process_instances', schema=None) as batch_op:
         batch_op.add_column(sa.Column('next_timer_at', sa.DateTime(), nullable=True))
@@ -62,6 +69,18 @@ def upgrade():
         batch_op.add_column(sa.Column('email', sa.String(length=254), nullable=True))
 
 
+def _remind_open_tasks_at_half_time():
+    """Open tasks from before get their reminder at half of their time standard (portable arithmetic)."""
+    conn = op.get_bind()
+    rows = conn.execute(sa.text("SELECT id, created_at, due_at FROM human_tasks "
+                                "WHERE status = 'terbuka' AND due_at IS NOT NULL")).all()
+    for task_id, created, due in rows:
+        created, due = (value if not isinstance(value, str) else datetime.fromisoformat(value)
+                        for value in (created, due))
+        conn.execute(sa.text('UPDATE human_tasks SET remind_at = :at WHERE id = :id'),
+                     {'at': created + (due - created) / 2, 'id': task_id})
+
+
 def downgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('email')
@@ -69,10 +88,12 @@ def downgrade():
         batch_op.drop_index('ix_process_instances_next_timer_at')
         batch_op.drop_column('next_timer_at')
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
+        batch_op.drop_index('ix_human_tasks_status_remind')
         batch_op.drop_index('ix_human_tasks_status_due')
         batch_op.drop_index('ix_human_tasks_completed')
         batch_op.drop_column('overdue_at')
         batch_op.drop_column('reminded_at')
+        batch_op.drop_column('remind_at')
         batch_op.drop_column('started_at')
     op.drop_table('notifications')
     op.drop_table('scheduler_leases')
