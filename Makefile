@@ -29,9 +29,12 @@ system-deps:
 	  apt-get install -y -qq --no-install-recommends chromium fonts-liberation postgresql >/dev/null; \
 	fi
 
+# the scheduler ticks every minute beside the development server and stops with it
 run: deps
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --samples 12
+	( while sleep 60; do $(FLASK) tick >/dev/null || true; done ) & ticker=$$!; \
+	trap "kill $$ticker 2>/dev/null" EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 lint: dev-deps

@@ -36,7 +36,7 @@ from SpiffWorkflow.util.task import TaskState
 from . import dryrun, expressions, versions
 from .errors import DiagramError, EngineError, NoPathError, TaskNotReadyError
 from .safe_xml import UnsafeXmlError, parse_bpmn_bytes
-from .validation import BPMN, check_structure
+from .validation import BPMN, check_structure, unquote_duration
 
 SLA_PROPERTY = 'sla'
 ALLOWED_SPEC_CLASSES = (UserTask, StartEvent, EndEvent, ExclusiveGateway, ParallelGateway,
@@ -176,6 +176,8 @@ class WorkflowEngine:
                     sla=spec.extensions.get(SLA_PROPERTY), documentation=spec.documentation)
             elif isinstance(spec, EndEvent):
                 model.end_events[bpmn_id] = spec.bpmn_name or bpmn_id
+            elif isinstance(getattr(spec, 'event_definition', None), TimerEventDefinition):
+                _quote_duration(spec.event_definition)
             for condition, _target in getattr(spec, 'cond_task_specs', []) or []:
                 condition = condition.args[0] if condition is not None else None
                 if condition is None:
@@ -320,6 +322,12 @@ class WorkflowEngine:
         return StepResult(state=self._dump(workflow), ready_tasks=ready, completed=completed,
                           end_event_id=end_id, end_event_name=model.end_events.get(end_id), waiting=waiting,
                           next_timer_at=min(timers, default=None))
+
+
+def _quote_duration(timer):
+    """The engine evaluates a timer as an expression: a bare PT1H (as editors write it) becomes the
+    string literal "PT1H". The validator has already refused anything but a fixed duration."""
+    timer.expression = json.dumps(unquote_duration(timer.expression))
 
 
 def _pending_timers(workflow):

@@ -162,16 +162,23 @@ def _check_boundary_timer(element, process, problems):
 
 
 def timer_duration_problem(text):
-    """Why a timer expression is refused, or None: it must be a quoted ISO-8601 duration literal."""
-    if len(text) < 3 or text[0] != text[-1] or text[0] not in '"\'':
-        return f'Durasi timer harus ditulis dalam tanda kutip, mis. "PT1H" (bukan {text[:40]!r})'
+    """Why a timer expression is refused, or None: only a fixed ISO-8601 duration, bare as the
+    properties panel writes it (PT1H) or quoted ("PT1H"); never an expression."""
+    literal = unquote_duration(text)
     try:
-        duration = isodate.parse_duration(text[1:-1])
+        duration = isodate.parse_duration(literal)
     except (isodate.ISO8601Error, ValueError):
-        return f'Durasi timer {text[:40]} bukan durasi ISO-8601 yang valid'
+        return f'Durasi timer {text[:40]!r} bukan durasi ISO-8601 seperti PT1H atau P1D'
     if not isinstance(duration, timedelta) or not MIN_TIMER <= duration <= MAX_TIMER:
         return 'Durasi timer harus antara 5 menit (PT5M) dan 90 hari (P90D), tanpa bulan/tahun'
     return None
+
+
+def unquote_duration(text):
+    text = (text or '').strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in '"\'':
+        return text[1:-1].strip()
+    return text
 
 
 def _check_extensions(process, problems):
