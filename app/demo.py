@@ -43,10 +43,12 @@ def report_data(rng, index):
     kecamatan = rng.choice(wilayah.kecamatan())
     desa = rng.choice(wilayah.desa_of(kecamatan.kode))
     when = to_wita(utcnow() - timedelta(hours=rng.randint(1, 96))).replace(microsecond=0)
+    # agents learn of most events within hours; some reports are filed later than the 6 h standard
+    learned = min(when + timedelta(minutes=rng.randint(5, 240)), to_wita(utcnow()).replace(microsecond=0))
     return {
         'judul': f'{judul} di {desa.nama}', 'apa': apa, 'siapa': 'Warga setempat dan tokoh masyarakat',
-        'jumlah_orang': rng.randint(5, 200), 'waktu_kejadian': when.isoformat(),
-        'waktu_perkiraan': False, 'waktu_diketahui': None, 'desa': desa.kode, 'alamat': f'Desa {desa.nama}',
+        'jumlah_orang': rng.randint(5, 200), 'waktu_kejadian': when.replace(tzinfo=None).isoformat(),
+        'waktu_perkiraan': False, 'waktu_diketahui': learned.replace(tzinfo=None).isoformat(), 'desa': desa.kode, 'alamat': f'Desa {desa.nama}',
         'latitude': None, 'longitude': None, 'akurasi_gps': None, 'mengapa': 'belum diketahui',
         'bagaimana': 'Informasi diperoleh dari pengamatan dan keterangan warga.', 'aspek': aspek,
         'jenis_athg': jenis, 'tahap_konflik': tahap, 'sumber': rng.choice(['media', 'masyarakat', 'intelijen_daerah']),
