@@ -17,7 +17,7 @@ class Step:
     task: HumanTask
     number: int                      # the n-th pass through this step
     submission: TaskSubmission | None
-    duration: timedelta | None       # from ready to completed, or so far while open
+    duration: timedelta | None       # from when the standard started to count to completion, or so far
     standard: timedelta | None
     changes: list = field(default_factory=list)  # [(field, old, new)] against the previous pass
 
@@ -52,7 +52,8 @@ def instance_history(instance):
         submission = by_task.get(task.id)
         end = task.completed_at or (utcnow() if task.status == TASK_OPEN else None)
         step = Step(task=task, number=passes[task.bpmn_id], submission=submission,
-                    duration=(end - task.created_at) if end else None, standard=parse_duration(task.sla))
+                    duration=(end - (task.started_at or task.created_at)) if end else None,
+                    standard=parse_duration(task.sla))
         if submission is not None:
             previous = last_data.get(task.bpmn_id)
             if previous is not None:
