@@ -78,7 +78,7 @@ def test_login_with_keyboard_only(page, live_server):
 ])
 def test_empty_inbox(logged_in, live_server, username, shot, message):
     page = logged_in(username)
-    page.goto(f'{live_server}/')
+    page.goto(f'{live_server}/tugas')
     expect(page.get_by_role('heading', name='Tidak ada tugas terbuka')).to_be_visible()
     expect(page.get_by_text(message)).to_be_visible()
     check_page(page, f'kotak tugas kosong {username}')
@@ -166,7 +166,7 @@ def test_overdue_and_claimed_tasks_in_inbox(app, logged_in, live_server, file_re
         db.session.remove()
 
     page = logged_in('verifikator1')
-    page.goto(f'{live_server}/')
+    page.goto(f'{live_server}/tugas')
     overdue = page.locator('.inbox-list > li.list-group-item-danger')
     expect(overdue).to_have_count(2)
     expect(overdue.first).to_contain_text('terlambat')

@@ -53,7 +53,7 @@ def submit_task(page, base_url, button, task_name):
     """Submit the task form; the user lands on an inbox without that task."""
     page.get_by_role('button', name=button).click()
     expect(page.get_by_role('status').filter(has_text=f'"{task_name}" selesai')).to_be_visible()
-    expect(page).to_have_url(f'{base_url}/')
+    expect(page).to_have_url(f'{base_url}/tugas')
     expect(inbox_item(page, f'{task_name}: {JUDUL}')).to_have_count(0)
 
 
