@@ -48,7 +48,8 @@ def report_data(rng, index):
     return {
         'judul': f'{judul} di {desa.nama}', 'apa': apa, 'siapa': 'Warga setempat dan tokoh masyarakat',
         'jumlah_orang': rng.randint(5, 200), 'waktu_kejadian': when.replace(tzinfo=None).isoformat(),
-        'waktu_perkiraan': False, 'waktu_diketahui': learned.replace(tzinfo=None).isoformat(), 'desa': desa.kode, 'alamat': f'Desa {desa.nama}',
+        'waktu_perkiraan': False, 'waktu_diketahui': learned.replace(tzinfo=None).isoformat(),
+        'desa': desa.kode, 'alamat': f'Desa {desa.nama}',
         'latitude': None, 'longitude': None, 'akurasi_gps': None, 'mengapa': 'belum diketahui',
         'bagaimana': 'Informasi diperoleh dari pengamatan dan keterangan warga.', 'aspek': aspek,
         'jenis_athg': jenis, 'tahap_konflik': tahap, 'sumber': rng.choice(['media', 'masyarakat', 'intelijen_daerah']),

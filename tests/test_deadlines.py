@@ -140,3 +140,12 @@ def test_two_ticks_started_together_do_the_work_once(app, client, reports):
     with app.app_context():
         overdue_events = db.session.scalar(select(func.count()).where(AuditEvent.action == 'task.overdue'))
     assert overdue_events == reports
+
+
+def test_a_learning_time_in_the_future_is_refused(app, client):
+    agent = helpers.Api(client, 'agen1')
+    task_id = agent.start()['tasks'][0]['id']
+    tomorrow = to_wita(utcnow() + timedelta(days=1)).strftime('%Y-%m-%dT%H:%M')
+    response = agent.post(f'/tasks/{task_id}/complete', json=dict(helpers.REPORT, waktu_diketahui=tomorrow))
+    assert response.status_code == 422
+    assert 'masa depan' in response.get_json()['errors']['waktu_diketahui'][0]

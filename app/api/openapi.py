@@ -160,6 +160,24 @@ def _notifications_op():
     return operation
 
 
+def _compliance_op():
+    number = {'type': ['number', 'null']}
+    group = {'type': 'object', 'required': ['key', 'label', 'handled', 'median_hours', 'p90_hours',
+                                            'share_within_standard', 'overdue_open'], 'properties': {
+        'key': {'type': ['string', 'null']}, 'label': {'type': 'string'}, 'handled': {'type': 'integer'},
+        'median_hours': number, 'p90_hours': number, 'within_standard': {'type': 'integer'},
+        'with_deadline': {'type': 'integer'}, 'share_within_standard': number,
+        'overdue_open': {'type': 'integer'}, 'standard_hours': number}}
+    groups = {'type': 'array', 'items': group}
+    operation = _op('Kepatuhan SOP per langkah, peran dan pengguna (Administrator, Pimpinan, Auditor)', {
+        'type': 'object', 'required': ['from', 'to', 'steps', 'roles', 'users'], 'properties': {
+            'from': {'type': 'string', 'format': 'date'}, 'to': {'type': 'string', 'format': 'date'},
+            'steps': groups, 'roles': groups, 'users': groups}}, 401, 403, 422)
+    operation['parameters'] = [{'name': name, 'in': 'query', 'schema': {'type': 'string', 'format': 'date'}}
+                               for name in ('from', 'to')]
+    return operation
+
+
 def openapi_document():
     task = _ref('Task')
     return {
@@ -201,5 +219,6 @@ def openapi_document():
             **_diagram_paths(),
             '/audit/events': {'get': _audit_events_op()},
             '/notifications': {'get': _notifications_op()},
+            '/reports/compliance': {'get': _compliance_op()},
         },
     }

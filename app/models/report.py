@@ -29,8 +29,8 @@ class Report(db.Model):
     tahap_sop: Mapped[str] = mapped_column(String(200), default='Draf')
     status: Mapped[str] = mapped_column(String(20), default='draf', index=True)
     catatan_pengembalian: Mapped[str | None] = mapped_column(Text)
-    submitted_at: Mapped[datetime | None]
-    verified_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None] = mapped_column(index=True)
+    verified_at: Mapped[datetime | None] = mapped_column(index=True)
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

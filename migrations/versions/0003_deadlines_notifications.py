@@ -1,5 +1,6 @@
 """Deadlines and notifications: SLA clock start and reminder marks on tasks, the next timer per
-instance, notifications (with their e-mail outbox state), the scheduler lease, users' e-mail.
+instance, notifications (with their e-mail outbox state), the scheduler lease, users' e-mail,
+indexes for the dashboard's period filters.
 
 Revision ID: 0003
 Revises: 0002
@@ -67,6 +68,9 @@ def upgrade():
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('email', sa.String(length=254), nullable=True))
+    # the dashboard's period filter and its newest verified reports
+    op.create_index('ix_reports_submitted_at', 'reports', ['submitted_at'])
+    op.create_index('ix_reports_verified_at', 'reports', ['verified_at'])
 
 
 def _remind_open_tasks_at_half_time():
@@ -82,6 +86,8 @@ def _remind_open_tasks_at_half_time():
 
 
 def downgrade():
+    op.drop_index('ix_reports_verified_at', table_name='reports')
+    op.drop_index('ix_reports_submitted_at', table_name='reports')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('email')
     with op.batch_alter_table('process_instances', schema=None) as batch_op:
