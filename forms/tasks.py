@@ -1,4 +1,6 @@
 """The forms of the SOP's user tasks (fields from the domain guide)."""
+from datetime import timedelta
+
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -16,6 +18,7 @@ from wtforms.validators import Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app import wilayah
+from app.timeutil import from_wita, utcnow
 
 from . import choices as c
 from .base import TaskForm
@@ -60,7 +63,9 @@ class LaporanInformasiForm(TaskForm):
                                         validators=[required()])
     waktu_perkiraan = BooleanField('Waktu kejadian merupakan perkiraan')
     waktu_diketahui = DateTimeLocalField('Kapan Anda mengetahui informasi ini (WITA)', format=DATETIME_FORMATS,
-                                         validators=[Optional()])
+                                         validators=[Optional()],
+                                         description='Standar waktu pelaporan (6 jam) dihitung dari saat ini; '
+                                                     'kosongkan bila baru saja.')
     kecamatan = SelectField('Kecamatan', validators=[required()], invalid_choice_message='Pilihan tidak valid.')
     desa = SelectField('Desa / kelurahan (Where)', validators=[required()],
                        invalid_choice_message='Pilihan tidak valid.')
@@ -117,6 +122,11 @@ class LaporanInformasiForm(TaskForm):
     def validate_desa(self, field):
         if field.data and wilayah.kecamatan_of(field.data) != self.kecamatan.data:
             raise StopValidation('Desa tidak berada di kecamatan yang dipilih.')
+
+    def validate_waktu_diketahui(self, field):
+        # a few minutes of clock difference between a phone and the server are tolerated
+        if field.data and from_wita(field.data) > utcnow() + timedelta(minutes=10):
+            raise StopValidation('Waktu mengetahui tidak boleh di masa depan.')
 
     def validate_foto(self, field):
         if not self.uploaded_files() and not self.existing_photos:
