@@ -162,6 +162,21 @@ def test_figures_per_step_role_and_user_match_the_hand_arithmetic(app, history):
     assert figures['users'][3]['label'] == 'Rudi Hartono'
 
 
+def test_figures_per_month_follow_the_wita_month_of_completion(app, history):
+    from app.services import compliance
+    with app.app_context():
+        figures = compliance.summary(compliance.Period(date(2026, 2, 1), date(2026, 4, 30))).as_dict()
+    # February: the report completed 28 Feb 23:30 WITA (1.5 h); April: 1 Apr 00:30 WITA (1.5 h).
+    # March: 0.5, 1, 1.5, 2, 3, 4, 5, 8 h -> median (2 + 3) / 2 = 2.5; p90 at rank 7 * 0.9 = 6.3
+    #   -> 5 + 0.3 * (8 - 5) = 5.9; within 2 + 2 + 1 = 5 of the 7 with a deadline -> 71.43 %
+    assert as_rows(figures['months']) == [
+        ('2026-02', 1, 1.5, 1.5, 1, 1, 100.0, 0),
+        ('2026-03', 8, 2.5, 5.9, 5, 7, 71.43, 0),
+        ('2026-04', 1, 1.5, 1.5, 1, 1, 100.0, 0),
+    ]
+    assert [m['label'] for m in figures['months']] == ['Februari 2026', 'Maret 2026', 'April 2026']
+
+
 def test_median_and_p90_interpolate_between_closest_ranks():
     from app.services.compliance import median, p90
     assert (median([]), p90([])) == (None, None)
@@ -201,7 +216,7 @@ def test_csv_has_one_row_per_group(app, history):
     assert response.status_code == 200 and response.mimetype == 'text/csv'
     assert 'kepatuhan-sop-2026-03-01-2026-03-31.csv' in response.headers['Content-Disposition']
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [row['kelompok'] for row in rows] == ['langkah'] * 4 + ['peran'] * 4 + ['pengguna'] * 5
+    assert [row['kelompok'] for row in rows] == ['langkah'] * 4 + ['peran'] * 4 + ['pengguna'] * 5 + ['bulan']
     verification = next(row for row in rows if row['kode'] == 'Task_Verifikasi')
     assert verification == {'kelompok': 'langkah', 'kode': 'Task_Verifikasi', 'nama': 'Verifikasi Laporan',
                             'standar_jam': '2.0', 'ditangani': '4', 'median_jam': '2.5', 'p90_jam': '4.4',
@@ -221,7 +236,7 @@ def test_api_returns_the_same_figures(app, client, history):
     body = response.get_json()
     assert body == march_figures(app)
     assert as_rows(body['steps']) == EXPECTED_STEPS and as_rows(body['users']) == EXPECTED_USERS
-    assert set(body) == {'from', 'to', 'steps', 'roles', 'users'}
+    assert set(body) == {'from', 'to', 'steps', 'roles', 'users', 'months'}
 
 
 def test_api_refuses_other_roles_and_invalid_dates(client):

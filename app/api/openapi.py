@@ -170,9 +170,9 @@ def _compliance_op():
         'overdue_open': {'type': 'integer'}, 'standard_hours': number}}
     groups = {'type': 'array', 'items': group}
     operation = _op('Kepatuhan SOP per langkah, peran dan pengguna (Administrator, Pimpinan, Auditor)', {
-        'type': 'object', 'required': ['from', 'to', 'steps', 'roles', 'users'], 'properties': {
+        'type': 'object', 'required': ['from', 'to', 'steps', 'roles', 'users', 'months'], 'properties': {
             'from': {'type': 'string', 'format': 'date'}, 'to': {'type': 'string', 'format': 'date'},
-            'steps': groups, 'roles': groups, 'users': groups}}, 401, 403, 422)
+            'steps': groups, 'roles': groups, 'users': groups, 'months': groups}}, 401, 403, 422)
     operation['parameters'] = [{'name': name, 'in': 'query', 'schema': {'type': 'string', 'format': 'date'}}
                                for name in ('from', 'to')]
     return operation

@@ -19,7 +19,7 @@ HIGH_LEVELS = ('tinggi', 'sangat_tinggi')
 ESKALASI_COLOURS = {'rendah': '#146c43', 'sedang': '#8a6a00', 'tinggi': '#c2410c', 'sangat_tinggi': '#842029'}
 CSV_COLUMNS = ['kelompok', 'kode', 'nama', 'standar_jam', 'ditangani', 'median_jam', 'p90_jam',
                'sesuai_standar', 'bertenggat', 'sesuai_standar_persen', 'terlambat_terbuka']
-CSV_GROUPS = (('langkah', 'steps'), ('peran', 'roles'), ('pengguna', 'users'))
+CSV_GROUPS = (('langkah', 'steps'), ('peran', 'roles'), ('pengguna', 'users'), ('bulan', 'months'))
 
 
 @bp.app_template_filter('jam')

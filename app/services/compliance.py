@@ -12,7 +12,8 @@ Definitions (the compliance page states them too):
 - Within standard: `completed_at <= due_at`. Tasks without a due time are left out of the share, whose
   denominator is the handled tasks that had one.
 - Overdue now: open tasks whose `due_at` has passed, whenever they were created (not limited by the
-  period); per person it counts the tasks they have claimed.
+  period); per person it counts the tasks they have claimed. Per month it is not counted.
+- Per month: the handled tasks grouped by the WITA month they were completed in.
 """
 import statistics
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ READERS = (ADMINISTRATOR, PIMPINAN, AUDITOR)
 DEFAULT_DAYS = 30
 DRILL_DOWN_LIMIT = 500
 LANE_ORDER = [ROLE_LABELS[role] for role in LANE_ROLES]
+MONTHS = ('Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli', 'Agustus', 'September', 'Oktober',
+          'November', 'Desember')
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,7 @@ class Compliance:
     steps: list
     roles: list
     users: list
+    months: list = field(default_factory=list)
 
     @property
     def handled(self):
@@ -137,7 +141,8 @@ class Compliance:
     def as_dict(self):
         return {'from': self.period.start.isoformat(), 'to': self.period.end.isoformat(),
                 'steps': [f.as_dict(with_standard=True) for f in self.steps],
-                'roles': [f.as_dict() for f in self.roles], 'users': [f.as_dict() for f in self.users]}
+                'roles': [f.as_dict() for f in self.roles], 'users': [f.as_dict() for f in self.users],
+                'months': [f.as_dict() for f in self.months]}
 
 
 def _started():
@@ -155,7 +160,7 @@ def _within(completed_at, due_at):
 
 def summary(period, now=None):
     """The figures per step, per role and per person for tasks handled in `period`."""
-    steps, roles, users = {}, {}, {}
+    steps, roles, users, months = {}, {}, {}, {}
     for row in _handled_rows(period):
         duration, within = hours(row.completed_at - row.started), _within(row.completed_at, row.due_at)
         step = _step(steps, row.bpmn_id, row.name, row.id)
@@ -164,10 +169,12 @@ def summary(period, now=None):
         step.add(duration, within)
         _role(roles, row.lane).add(duration, within)
         _group(users, row.username, row.full_name or 'Pengguna tidak dikenal').add(duration, within)
+        _month(months, row.completed_at).add(duration, within)
     _add_overdue(steps, roles, users, now or utcnow())
     return Compliance(period=period, steps=sorted(steps.values(), key=lambda f: f.rank),
                       roles=sorted(roles.values(), key=_lane_position),
-                      users=sorted(users.values(), key=lambda f: f.label.lower()))
+                      users=sorted(users.values(), key=lambda f: f.label.lower()),
+                      months=sorted(months.values(), key=lambda f: f.key))
 
 
 def _handled_rows(period):
@@ -192,6 +199,11 @@ def _step(steps, bpmn_id, name, task_id):
     step.label = name
     step.rank = min(step.rank or task_id, task_id)
     return step
+
+
+def _month(months, completed_at):
+    local = to_wita(completed_at)
+    return _group(months, f'{local.year}-{local.month:02d}', f'{MONTHS[local.month - 1]} {local.year}')
 
 
 def _role(roles, lane):
