@@ -38,7 +38,7 @@ ACTION_LABELS = {
     'diagram.rolled_back': 'Diagram di-rollback', 'instance.migrated': 'Laporan dipindah versi',
     'audit.exported': 'Jejak audit diekspor',
     'task.overdue': 'Melewati batas waktu (dieskalasi)', 'timer.fired': 'Timer berjalan',
-    'timer.failed': 'Timer gagal dijalankan',
+    'timer.failed': 'Timer gagal dijalankan', 'compliance.exported': 'Laporan kepatuhan diekspor',
 }
 
 

@@ -222,6 +222,11 @@ def test_csv_has_one_row_per_group(app, history):
                             'standar_jam': '2.0', 'ditangani': '4', 'median_jam': '2.5', 'p90_jam': '4.4',
                             'sesuai_standar': '2', 'bertenggat': '4', 'sesuai_standar_persen': '50.0',
                             'terlambat_terbuka': '2'}
+    with app.app_context():
+        from app.extensions import db
+        from app.models import AuditEvent
+        [event] = db.session.execute(select(AuditEvent).where(AuditEvent.action == 'compliance.exported')).scalars()
+        assert event.actor_username == 'auditor1' and event.detail == {'from': '2026-03-01', 'to': '2026-03-31'}
     person = next(row for row in rows if row['kode'] == 'verifikator1')
     assert (person['kelompok'], person['nama'], person['sesuai_standar_persen'], person['standar_jam']) == (
         'pengguna', 'Rudi Hartono', '33.33', '')

@@ -8,8 +8,10 @@ from flask_login import current_user
 from app.auth.decorators import roles_required
 from app.dashboard import bp
 from app.dashboard.forms import PeriodForm
+from app.services import audit
 from app.services import compliance as compliance_service
 from app.services import dashboard as dashboard_service
+from app.uow import unit_of_work
 from forms import choices
 
 CODE_LISTS = {'aspek': choices.ASPEK, 'jenis_athg': choices.JENIS_ATHG, 'tahap_konflik': choices.TAHAP_KONFLIK,
@@ -126,6 +128,8 @@ def compliance_export():
     if not form.validate():
         return render_template('dashboard/compliance.html', form=form, report=None, args={}, charts={}), 422
     figures = compliance_service.summary(form.period()).as_dict()
+    with unit_of_work():  # per-person figures leave the system: recorded before they are sent
+        audit.record('compliance.exported', current_user, detail={'from': figures['from'], 'to': figures['to']})
     name = f'kepatuhan-sop-{figures["from"]}-{figures["to"]}.csv'
     return Response(_csv(figures), mimetype='text/csv',
                     headers={'Content-Disposition': f'attachment; filename="{name}"'})
