@@ -6,7 +6,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.roles import ROLE_LABELS
-from app.services import audit, notifications, processes, queries, scheduler, users
+from app.services import audit, processes, queries, users
+from app.tick import run_tick
 from app.timeutil import from_wita, utcnow
 from app.uow import unit_of_work
 from forms import FORM_CATALOG
@@ -66,24 +67,16 @@ def register(app):
                   help='Waktu yang dipakai sebagai "sekarang" (tanpa zona = WITA); bawaan: jam sistem.')
     def tick(now_text):
         """Fire due BPMN timers, send reminders and escalations, then deliver pending e-mails."""
-        now = _parse_now(now_text)
-        holder = scheduler.lease_holder()
-        with unit_of_work():
-            acquired = scheduler.acquire_lease(holder)
-        if not acquired:
+        report = run_tick(_parse_now(now_text))
+        if not report.acquired:
             click.echo('Tick lain sedang berjalan; tidak ada yang dikerjakan.')
             return
-        try:
-            with unit_of_work():
-                result = scheduler.run(now)
-            with unit_of_work():
-                sent, failed = notifications.deliver_pending()
-        finally:
-            with unit_of_work():
-                scheduler.release_lease(holder)
-        click.echo(f'Timer dijalankan: {result.timers_fired} (gagal {result.timer_errors}); '
-                   f'pengingat 50%: {result.reminded}; terlambat: {result.overdue}; '
-                   f'notifikasi baru: {result.notifications}; e-mail terkirim: {sent}, gagal: {failed}.')
+        click.echo(f'Timer dijalankan: {report.timers_fired} (gagal {report.timer_errors}); '
+                   f'pengingat 50%: {report.reminded}; terlambat: {report.overdue}; '
+                   f'notifikasi baru: {report.notifications}; '
+                   f'e-mail terkirim: {report.emails_sent}, gagal: {report.emails_failed}.')
+        for problem in report.problems:
+            click.echo(f'Perhatian: {problem}', err=True)
 
     audit_group = AppGroup('audit', help='Jejak audit.')
 

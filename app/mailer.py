@@ -40,6 +40,7 @@ class Mailer:
 
     def message(self, to, subject, body):
         message = EmailMessage()
-        message['From'], message['To'], message['Subject'] = self.sender, to, subject
+        # a line break in a subject (a diagram label can hold one) would be refused as a header
+        message['From'], message['To'], message['Subject'] = self.sender, to, ' '.join(subject.split())
         message.set_content(body)
         return message

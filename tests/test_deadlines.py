@@ -149,3 +149,35 @@ def test_a_learning_time_in_the_future_is_refused(app, client):
     response = agent.post(f'/tasks/{task_id}/complete', json=dict(helpers.REPORT, waktu_diketahui=tomorrow))
     assert response.status_code == 422
     assert 'masa depan' in response.get_json()['errors']['waktu_diketahui'][0]
+
+
+def test_a_late_publication_reaches_the_pimpinan_without_the_unpublished_report(app, client):
+    instance = helpers.Api(client, 'agen1').file_report()
+    helpers.Api(client, 'verifikator1').complete_only_task(instance['id'], helpers.VERIFY_YES)
+    task = open_task(app, instance['id'], 'Administrator')
+    tick(app, task.due_at + timedelta(minutes=1))
+    with app.app_context():
+        [notice] = db.session.execute(select(Notification).where(Notification.kind == 'eskalasi')).scalars()
+        assert notice.user.username == 'pimpinan1'
+        assert notice.link == '/kepatuhan'   # the report is not published yet: not theirs to read
+        assert 'Sengketa' not in notice.title + notice.body
+
+
+def test_an_unfiled_draft_is_late_for_its_agent_only(app, client):
+    draft = helpers.Api(client, 'agen1').start()
+    task = open_task(app, draft['id'], 'Agen Lapangan')
+    assert 'terlambat: 1' in tick(app, task.due_at + timedelta(minutes=1))
+    assert received(app, 'tenggat_100') == {'agen1': 1}
+    assert received(app, 'eskalasi') == {}   # verifiers may not read drafts
+
+
+def test_a_task_completed_meanwhile_is_not_marked_late(app, client):
+    from app.services import scheduler
+    from app.uow import unit_of_work
+    instance = helpers.Api(client, 'agen1').file_report()
+    task = open_task(app, instance['id'], 'Verifikator')
+    helpers.Api(client, 'verifikator1').complete_only_task(instance['id'], helpers.VERIFY_YES)
+    with app.app_context(), unit_of_work():   # the tick had listed it before the verifier finished
+        assert scheduler.mark_overdue(task.id, task.due_at + timedelta(minutes=1)) is None
+        assert scheduler.remind(task.id, task.due_at) is None
+    assert received(app, 'tenggat_100') == {} and received(app, 'eskalasi') == {}

@@ -278,6 +278,8 @@ class WorkflowEngine:
         except SpiffWorkflowException as exc:
             # the caller discards this workflow object; nothing half-run is stored
             raise NoPathError(str(exc).splitlines()[0], _element_of(exc)) from None
+        except Exception as exc:  # noqa: BLE001 - some SpiffWorkflow checks raise a bare Exception
+            raise NoPathError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, None) from None
 
     def _ready_task(self, workflow, task_id):
         try:

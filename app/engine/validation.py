@@ -10,7 +10,7 @@ import itertools
 from collections import Counter, defaultdict
 from datetime import timedelta
 
-import isodate
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from . import expressions
 
@@ -163,14 +163,15 @@ def _check_boundary_timer(element, process, problems):
 
 def timer_duration_problem(text):
     """Why a timer expression is refused, or None: only a fixed ISO-8601 duration, bare as the
-    properties panel writes it (PT1H) or quoted ("PT1H"); never an expression."""
-    literal = unquote_duration(text)
+    properties panel writes it (PT1H) or quoted ("PT1H"); never an expression. It is read with the
+    engine's own duration parser, so what passes here is what the engine will run."""
     try:
-        duration = isodate.parse_duration(literal)
-    except (isodate.ISO8601Error, ValueError):
+        duration = TimerEventDefinition.get_timedelta_from_start(
+            TimerEventDefinition.parse_iso_duration(unquote_duration(text)))
+    except Exception:  # noqa: BLE001 - SpiffWorkflow raises a bare Exception for an invalid duration
         return f'Durasi timer {text[:40]!r} bukan durasi ISO-8601 seperti PT1H atau P1D'
-    if not isinstance(duration, timedelta) or not MIN_TIMER <= duration <= MAX_TIMER:
-        return 'Durasi timer harus antara 5 menit (PT5M) dan 90 hari (P90D), tanpa bulan/tahun'
+    if not MIN_TIMER <= duration <= MAX_TIMER:
+        return 'Durasi timer harus antara 5 menit (PT5M) dan 90 hari (P90D)'
     return None
 
 

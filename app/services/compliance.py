@@ -24,12 +24,12 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import HumanTask, Report, User
 from app.models.process import TASK_DONE, TASK_OPEN
-from app.roles import ADMINISTRATOR, AUDITOR, LANE_ROLES, PIMPINAN, ROLE_LABELS, lane_label
+from app.roles import COMPLIANCE_READERS, LANE_ROLES, ROLE_LABELS, lane_label
 from app.services import reports
 from app.services.errors import NotFoundError
 from app.timeutil import from_wita, parse_duration, to_wita, utcnow
 
-READERS = (ADMINISTRATOR, PIMPINAN, AUDITOR)
+READERS = COMPLIANCE_READERS
 DEFAULT_DAYS = 30
 DRILL_DOWN_LIMIT = 500
 LANE_ORDER = [ROLE_LABELS[role] for role in LANE_ROLES]

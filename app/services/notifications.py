@@ -4,14 +4,15 @@ Every notice is written in the same transaction as the change it reports, with a
 repeat (a second scheduler run, a retried request) a no-op for that user.
 """
 import smtplib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select, update
 
 from app.extensions import db, mailer
 from app.models import Notification, User, UserRole
 from app.models.notification import EMAIL_FAILED, EMAIL_PENDING, EMAIL_SENT
-from app.roles import REPORTER_LANE, SUPERVISOR_OF, role_for_lane
+from app.roles import COMPLIANCE_READERS, REPORTER_LANE, SUPERVISOR_OF, role_for_lane
+from app.services import reports
 from app.services.errors import NotFoundError
 from app.timeutil import format_wita, utcnow
 
@@ -57,19 +58,27 @@ def users_with_role(role):
                               .order_by(User.id)).scalars().all()
 
 
-def task_audience(task, reporter_id):
-    """Who is told about a task: its claimant, else its assignee, else everyone in its lane
-    except the reporter (who never handles a later step of their own report)."""
+def task_audience(task, report):
+    """Who is told about a task: its claimant, else its assignee, else everyone in its lane except
+    the reporter (who never handles a later step of their own report)."""
     if task.claimed_by_id or task.assigned_to_id:
-        return [db.session.get(User, task.claimed_by_id or task.assigned_to_id)]
-    role = role_for_lane(task.lane)
-    people = users_with_role(role) if role else []
-    return [u for u in people if task.lane == REPORTER_LANE or u.id != reporter_id]
+        people = [db.session.get(User, task.claimed_by_id or task.assigned_to_id)]
+    else:
+        role = role_for_lane(task.lane)
+        people = [u for u in (users_with_role(role) if role else [])
+                  if task.lane == REPORTER_LANE or u.id != report.reporter_id]
+    return _may_read(people, report)
 
 
-def supervisors(task, reporter_id):
+def supervisors(task):
     role = SUPERVISOR_OF.get(role_for_lane(task.lane))
-    return [u for u in users_with_role(role) if u.id != reporter_id] if role else []
+    return users_with_role(role) if role else []
+
+
+def _may_read(people, report):
+    """A notice names a report and links to it: only people who may read that report get it
+    (e.g. the Pimpinan hears of a late publication only once the report is published)."""
+    return [person for person in people if reports.can_view(person, report)]
 
 
 def task_opened(task, report):
@@ -82,14 +91,14 @@ def task_opened(task, report):
         notice = Notice('tugas_baru', f'Tugas baru: {task.name} — {report.nomor}',
                         f'{report.judul or "Laporan"} menunggu {task.lane}. Batas waktu {format_wita(task.due_at)}.',
                         f'/tugas/{task.id}', task.instance_id, task.id)
-    return notify(task_audience(task, report.reporter_id), notice, f'{notice.kind}:{task.id}')
+    return notify(task_audience(task, report), notice, f'{notice.kind}:{task.id}')
 
 
 def half_time(task, report):
     notice = Notice('tenggat_50', f'Separuh waktu terpakai: {task.name} — {report.nomor}',
                     f'Batas waktu {format_wita(task.due_at)} (standar {task.sla}).',
                     f'/tugas/{task.id}', task.instance_id, task.id)
-    return notify(task_audience(task, report.reporter_id), notice, f'tenggat_50:{task.id}')
+    return notify(task_audience(task, report), notice, f'tenggat_50:{task.id}')
 
 
 def overdue(task, report):
@@ -101,8 +110,18 @@ def overdue(task, report):
                         f'Tugas lajur {task.lane} melewati batas waktu {format_wita(task.due_at)} '
                         f'(standar {task.sla}). Mohon ditindaklanjuti.',
                         f'/laporan/{task.instance_id}', task.instance_id, task.id)
-    return (notify(task_audience(task, report.reporter_id), late, f'tenggat_100:{task.id}')
-            + notify(supervisors(task, report.reporter_id), escalation, f'eskalasi:{task.id}'))
+    return (notify(task_audience(task, report), late, f'tenggat_100:{task.id}')
+            + _escalate(task, report, escalation))
+
+
+def _escalate(task, report, notice):
+    """Supervisors who may read the report get its link; those who may not (the Pimpinan before
+    publication) learn of the delay from the compliance report, without the report's content."""
+    people = [u for u in supervisors(task) if u.id != report.reporter_id]
+    readers = _may_read(people, report)
+    others = [u for u in people if u not in readers and u.has_role(*COMPLIANCE_READERS)]
+    key = f'eskalasi:{task.id}'
+    return notify(readers, notice, key) + notify(others, replace(notice, link='/kepatuhan'), key)
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -136,48 +155,39 @@ def mark_read(user, notification_id=None):
 
 # --- e-mail outbox -----------------------------------------------------------------------
 
-def pending_emails(limit=100):
-    return db.session.execute(select(Notification).where(Notification.email_status == EMAIL_PENDING)
+def pending_email_ids(limit=200):
+    return db.session.execute(select(Notification.id).where(Notification.email_status == EMAIL_PENDING)
                               .order_by(Notification.id).limit(limit)).scalars().all()
 
 
-def deliver_pending(limit=100):
-    """Send pending e-mails in one SMTP session; a failure stays pending for the next run
-    (up to MAX_EMAIL_ATTEMPTS) and never touches the in-app copy. Returns (sent, failed)."""
-    rows = pending_emails(limit) if mailer.enabled else []
-    if not rows:
-        return 0, 0
-    sent = failed = 0
-    try:
-        with mailer.connect() as smtp:
-            for row in rows:
-                ok = _send_one(smtp, row)
-                sent, failed = sent + ok, failed + (not ok)
-    except (OSError, smtplib.SMTPException) as exc:
-        for row in rows:
-            if row.email_status == EMAIL_PENDING:
-                _mark_failure(row, exc)
-                failed += 1
-    db.session.flush()
-    return sent, failed
-
-
-def _send_one(smtp, row):
+def deliver(smtp, notification_id):
+    """Send one pending e-mail over an open SMTP session. True: sent; False: refused (retried later
+    unless the refusal is permanent); None: nothing to send. A dropped connection propagates, leaving
+    the row pending; the in-app copy is never touched."""
+    row = db.session.get(Notification, notification_id)
+    if row is None or row.email_status != EMAIL_PENDING:
+        return None
+    row.email_attempts += 1
     try:
         smtp.send_message(mailer.message(row.user.email, f'[SIKANDA] {row.title}', _email_body(row)))
-    except smtplib.SMTPRecipientsRefused as exc:
-        _mark_failure(row, exc, final=True)
+    except smtplib.SMTPServerDisconnected:
+        raise
+    except (smtplib.SMTPException, ValueError, UnicodeError) as exc:
+        row.email_error = str(exc)[:300]
+        if _permanent(exc) or row.email_attempts >= MAX_EMAIL_ATTEMPTS:
+            row.email_status = EMAIL_FAILED
         return False
     row.email_status, row.email_error = EMAIL_SENT, None
-    row.email_attempts += 1
     return True
 
 
-def _mark_failure(row, exc, final=False):
-    row.email_attempts += 1
-    row.email_error = str(exc)[:300]
-    if final or row.email_attempts >= MAX_EMAIL_ATTEMPTS:
-        row.email_status = EMAIL_FAILED
+def _permanent(exc):
+    """5xx answers and messages that cannot be encoded will not succeed on a retry; 4xx may."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _message in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return isinstance(exc, (ValueError, UnicodeError, smtplib.SMTPNotSupportedError))
 
 
 def _email_body(row):

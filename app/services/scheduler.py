@@ -1,17 +1,15 @@
-"""The scheduler's tick: fire due BPMN timers, remind at half time, mark and escalate overdue tasks.
+"""The scheduler's work, one item at a time: fire an instance's due BPMN timers, remind at half time,
+mark a task overdue and escalate it. app/tick.py runs each item in its own short transaction.
 
-A tick runs under a lease row (one tick at a time across every worker and host) and each task's
-reminder and overdue mark is set with a conditional UPDATE, so running the tick twice, or twice at
-once, sends nothing twice. `now` is the scheduler's clock; the lease always uses the real one.
+Every mark is set with a conditional UPDATE (still open, not yet marked), so running the tick twice,
+or twice at once, sends nothing twice. `now` is the scheduler's clock; the lease uses the real one.
 """
 import os
 import socket
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from app.engine import EngineError
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, Report, SchedulerLease
 from app.models.process import INSTANCE_RUNNING, TASK_OPEN
@@ -25,14 +23,7 @@ BATCH = 500
 RETRY_AFTER = timedelta(hours=1)
 
 
-@dataclass
-class TickResult:
-    timers_fired: int = 0
-    timer_errors: int = 0
-    reminded: int = 0
-    overdue: int = 0
-    notifications: int = 0
-
+# --- the lease: one tick at a time across every worker and host ------------------------------
 
 def lease_holder():
     return f'{socket.gethostname()}:{os.getpid()}'
@@ -52,66 +43,83 @@ def acquire_lease(holder, seconds=LEASE_SECONDS):
     return taken == 1
 
 
+def renew_lease(holder, seconds=LEASE_SECONDS):
+    """Extend the lease while working; False when it was lost (then the work must stop)."""
+    return db.session.execute(
+        update(SchedulerLease).where(SchedulerLease.name == LEASE, SchedulerLease.holder == holder)
+        .values(expires_at=utcnow() + timedelta(seconds=seconds))).rowcount == 1
+
+
 def release_lease(holder):
     db.session.execute(update(SchedulerLease).where(SchedulerLease.name == LEASE, SchedulerLease.holder == holder)
                        .values(holder=None, expires_at=None))
 
 
-def run(now):
-    """One tick's work at `now` (naive UTC), in the caller's transaction."""
-    result = TickResult()
-    _fire_due_timers(now, result)
-    _remind_at_half_time(now, result)
-    _mark_overdue(now, result)
-    return result
+# --- what is due ---------------------------------------------------------------------------
 
-
-def _fire_due_timers(now, result):
-    due = db.session.execute(select(ProcessInstance.id).where(
+def instances_with_due_timers(now):
+    return db.session.execute(select(ProcessInstance.id).where(
         ProcessInstance.status == INSTANCE_RUNNING, ProcessInstance.next_timer_at <= now)
         .order_by(ProcessInstance.next_timer_at).limit(BATCH)).scalars().all()
-    for instance_id in due:
-        try:
-            with db.session.begin_nested():  # one broken instance does not hold up the others
-                result.timers_fired += len(workflow.fire_timers(instance_id, now))
-        except EngineError as exc:
-            result.timer_errors += 1
-            audit.record('timer.failed', None, instance_id=instance_id, detail={'error': str(exc)[:300]})
-            # try again in an hour rather than every minute
-            db.session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
-                               .values(next_timer_at=now + RETRY_AFTER))
+
+
+def tasks_due_for_reminder(now):
+    return _open_task_ids(HumanTask.remind_at <= now, HumanTask.reminded_at.is_(None))
+
+
+def tasks_past_deadline(now):
+    return _open_task_ids(HumanTask.due_at <= now, HumanTask.overdue_at.is_(None))
+
+
+def _open_task_ids(*conditions):
+    return db.session.execute(select(HumanTask.id).where(HumanTask.status == TASK_OPEN, *conditions)
+                              .order_by(HumanTask.id).limit(BATCH)).scalars().all()
+
+
+# --- one item each -----------------------------------------------------------------------------
+
+def fire_timers(instance_id, now):
+    """The instance's due timers; returns how many fired."""
+    return len(workflow.fire_timers(instance_id, now))
+
+
+def timer_failed(instance_id, now, error):
+    """Record a timer that could not run, and try again in an hour rather than every minute."""
+    audit.record('timer.failed', None, instance_id=instance_id, detail={'error': str(error)[:300]})
+    db.session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
+                       .values(next_timer_at=now + RETRY_AFTER))
+
+
+def remind(task_id, now):
+    """The half-time reminder of one task; returns the notifications made (None: nothing to do)."""
+    task, report = _claim(task_id, HumanTask.reminded_at, now)
+    if task is None:
+        return None
+    if task.due_at is not None and task.due_at <= now:
+        return None  # already late: the overdue notice says more, and says it once
+    return len(notifications.half_time(task, report))
+
+
+def mark_overdue(task_id, now):
+    """Mark one task overdue, tell its people and escalate; returns the notifications made."""
+    task, report = _claim(task_id, HumanTask.overdue_at, now)
+    if task is None:
+        return None
+    supervisor = SUPERVISOR_OF.get(role_for_lane(task.lane))
+    audit.record('task.overdue', None, role=task.lane, instance_id=task.instance_id, human_task_id=task.id,
+                 detail={'task': task.bpmn_id, 'task_name': task.name,
+                         'due_at': task.due_at.isoformat(timespec='seconds'),
+                         'escalated_to': lane_for_role(supervisor) if supervisor else None})
+    return len(notifications.overdue(task, report))
 
 
 def _claim(task_id, column, now):
-    """Set a once-only mark; False when another tick already set it."""
-    return db.session.execute(update(HumanTask).where(HumanTask.id == task_id, column.is_(None))
-                              .values({column.key: now})).rowcount == 1
-
-
-def _open_tasks_where(*conditions):
-    return db.session.execute(
-        select(HumanTask, Report).join(Report, Report.instance_id == HumanTask.instance_id)
-        .where(HumanTask.status == TASK_OPEN, *conditions).order_by(HumanTask.id).limit(BATCH)).all()
-
-
-def _remind_at_half_time(now, result):
-    for task, report in _open_tasks_where(HumanTask.remind_at <= now, HumanTask.reminded_at.is_(None)):
-        if not _claim(task.id, HumanTask.reminded_at, now):
-            continue
-        if task.due_at is not None and task.due_at <= now:
-            continue  # already late: the overdue notice says more, and says it once
-        result.reminded += 1
-        result.notifications += len(notifications.half_time(task, report))
-
-
-def _mark_overdue(now, result):
-    for task, report in _open_tasks_where(HumanTask.due_at <= now, HumanTask.overdue_at.is_(None)):
-        if not _claim(task.id, HumanTask.overdue_at, now):
-            continue
-        result.overdue += 1
-        result.notifications += len(notifications.overdue(task, report))
-        supervisor = SUPERVISOR_OF.get(role_for_lane(task.lane))
-        audit.record('task.overdue', None, role=task.lane, instance_id=task.instance_id, human_task_id=task.id,
-                     detail={'task': task.bpmn_id, 'task_name': task.name,
-                             'due_at': task.due_at.isoformat(timespec='seconds'),
-                             'escalated_to': lane_for_role(supervisor) if supervisor else None})
+    """Set a once-only mark on a task that is still open; (task, report), or (None, None) when the
+    task was completed meanwhile or another tick set the mark first."""
+    claimed = db.session.execute(update(HumanTask).where(
+        HumanTask.id == task_id, HumanTask.status == TASK_OPEN, column.is_(None))
+        .values({column.key: now})).rowcount
+    if not claimed:
+        return None, None
+    return db.session.execute(select(HumanTask, Report).join(Report, Report.instance_id == HumanTask.instance_id)
+                              .where(HumanTask.id == task_id)).one()
