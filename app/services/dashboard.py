@@ -1,4 +1,4 @@
-"""The early-warning dashboard: reports submitted in a period, counted with SQL GROUP BY on indexed columns.
+"""The early-warning dashboard: reports submitted in a period, counted with one SQL GROUP BY.
 
 Only submitted reports count (`submitted_at` set), and only those the viewer may read
 (`reports.visible_clause`: a pimpinan sees published reports). The period is a range of WITA calendar
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Date, cast, func, literal_column, select
+from sqlalchemy.orm import lazyload
 
 from app import wilayah
 from app.extensions import db
@@ -46,30 +47,47 @@ class Dashboard:
         return sum(count for value, _label, count in self.counts[column] if value in values)
 
 
+DIMENSIONS = (*COUNTED_COLUMNS, 'kecamatan_kode', 'day')
+COUNT, VERIFIED = len(DIMENSIONS), len(DIMENSIONS) + 1   # positions in a cell, after the dimensions
+
+
 def summary(viewer, period, code_lists, now=None):
     """The figures of the dashboard for `viewer`; `code_lists` maps each of COUNTED_COLUMNS to its choices."""
     conditions = _in_period(viewer, period)
-    total, verified = db.session.execute(
-        select(func.count(), func.count(Report.verified_at)).where(*conditions)).one()
+    cells = _cells(conditions)
     return Dashboard(
-        total=total, verified=verified, overdue_tasks=_overdue_tasks(viewer, now or utcnow()),
-        counts={column: _labelled(code_lists[column], _counts(conditions, getattr(Report, column)))
-                for column in COUNTED_COLUMNS},
-        weeks=_weeks(period, _counts(conditions, _wita_day(Report.submitted_at))),
-        kecamatan=_kecamatan_rows(conditions, [value for value, _label in code_lists['eskalasi']]),
+        total=sum(cell[COUNT] for cell in cells), verified=sum(cell[VERIFIED] for cell in cells),
+        overdue_tasks=_overdue_tasks(viewer, now or utcnow()),
+        counts={column: _labelled(code_lists[column], _fold(cells, column)) for column in COUNTED_COLUMNS},
+        weeks=_weeks(period, _fold(cells, 'day')),
+        kecamatan=_kecamatan_rows(_fold(cells, 'kecamatan_kode', 'eskalasi'),
+                                  [value for value, _label in code_lists['eskalasi']]),
         newest_verified=_newest_verified(conditions))
+
+
+def _cells(conditions):
+    """One GROUP BY over every dimension the dashboard shows: the reports are read once, and the
+    combinations (at most a few per report) are folded per chart in Python, as plain tuples."""
+    dimensions = (*(getattr(Report, column) for column in COUNTED_COLUMNS), Report.kecamatan_kode,
+                  _wita_day(Report.submitted_at))
+    query = select(*dimensions, func.count(), func.count(Report.verified_at)).where(*conditions)
+    return [tuple(row) for row in db.session.execute(query.group_by(*dimensions))]
+
+
+def _fold(cells, *columns):
+    """{value: count} over the cells (a tuple of values for several columns)."""
+    positions = [DIMENSIONS.index(column) for column in columns]
+    counts = {}
+    for cell in cells:
+        key = tuple(cell[i] for i in positions) if len(positions) > 1 else cell[positions[0]]
+        counts[key] = counts.get(key, 0) + cell[COUNT]
+    return counts
 
 
 def _in_period(viewer, period):
     start, end = period.utc_bounds()
     return (Report.submitted_at.is_not(None), Report.submitted_at >= start, Report.submitted_at < end,
             reports.visible_clause(viewer))
-
-
-def _counts(conditions, *columns):
-    """{value: count} (a tuple of values when grouping by several columns)."""
-    rows = db.session.execute(select(*columns, func.count()).where(*conditions).group_by(*columns))
-    return {(tuple(row[:-1]) if len(columns) > 1 else row[0]): row[-1] for row in rows}
 
 
 def _labelled(choices, counts):
@@ -97,9 +115,8 @@ def _weeks(period, per_day):
     return weeks
 
 
-def _kecamatan_rows(conditions, levels):
-    """Every kecamatan with its count and highest level, from one GROUP BY kecamatan, eskalasi."""
-    counts = _counts(conditions, Report.kecamatan_kode, Report.eskalasi)
+def _kecamatan_rows(counts, levels):
+    """Every kecamatan with its count and highest level, from the counts per (kecamatan, eskalasi)."""
     rows = []
     for kecamatan in wilayah.kecamatan():
         found = {level: n for (kode, level), n in counts.items() if kode == kecamatan.kode}
@@ -110,7 +127,9 @@ def _kecamatan_rows(conditions, levels):
 
 
 def _newest_verified(conditions):
-    return db.session.execute(select(Report).where(*conditions, Report.verified_at.is_not(None))
+    # the report's instance (its workflow state and diagram) is not needed here: not loaded
+    return db.session.execute(select(Report).options(lazyload(Report.instance))
+                              .where(*conditions, Report.verified_at.is_not(None))
                               .order_by(Report.verified_at.desc(), Report.id.desc())
                               .limit(NEWEST_VERIFIED)).scalars().all()
 
