@@ -71,7 +71,9 @@ class HumanTask(db.Model):
     __tablename__ = 'human_tasks'
     __table_args__ = (Index('ix_human_tasks_inbox', 'status', 'lane', 'due_at'),
                       Index('ix_human_tasks_status_due', 'status', 'due_at'),
-                      Index('ix_human_tasks_status_remind', 'status', 'remind_at'),
+                      # the tick's two questions: open, not yet reminded / marked, and due by now
+                      Index('ix_human_tasks_to_remind', 'status', 'reminded_at', 'remind_at'),
+                      Index('ix_human_tasks_to_mark_overdue', 'status', 'overdue_at', 'due_at'),
                       Index('ix_human_tasks_completed', 'completed_at'))
 
     id: Mapped[int] = mapped_column(primary_key=True)

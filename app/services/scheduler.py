@@ -64,16 +64,18 @@ def instances_with_due_timers(now):
 
 
 def tasks_due_for_reminder(now):
-    return _open_task_ids(HumanTask.remind_at <= now, HumanTask.reminded_at.is_(None))
+    return _open_task_ids(HumanTask.reminded_at, HumanTask.remind_at, now)
 
 
 def tasks_past_deadline(now):
-    return _open_task_ids(HumanTask.due_at <= now, HumanTask.overdue_at.is_(None))
+    return _open_task_ids(HumanTask.overdue_at, HumanTask.due_at, now)
 
 
-def _open_task_ids(*conditions):
-    return db.session.execute(select(HumanTask.id).where(HumanTask.status == TASK_OPEN, *conditions)
-                              .order_by(HumanTask.id).limit(BATCH)).scalars().all()
+def _open_task_ids(mark, due, now):
+    """Open tasks not yet marked whose moment has come, earliest first: one range of an index
+    (status, mark, due), however many tasks are open or were marked before."""
+    return db.session.execute(select(HumanTask.id).where(HumanTask.status == TASK_OPEN, mark.is_(None), due <= now)
+                              .order_by(due).limit(BATCH)).scalars().all()
 
 
 # --- one item each -----------------------------------------------------------------------------

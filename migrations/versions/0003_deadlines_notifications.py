@@ -58,7 +58,8 @@ def upgrade():
         batch_op.add_column(sa.Column('overdue_at', sa.DateTime(), nullable=True))
         batch_op.create_index('ix_human_tasks_completed', ['completed_at'])
         batch_op.create_index('ix_human_tasks_status_due', ['status', 'due_at'])
-        batch_op.create_index('ix_human_tasks_status_remind', ['status', 'remind_at'])
+        batch_op.create_index('ix_human_tasks_to_remind', ['status', 'reminded_at', 'remind_at'])
+        batch_op.create_index('ix_human_tasks_to_mark_overdue', ['status', 'overdue_at', 'due_at'])
     op.execute('UPDATE human_tasks SET started_at = created_at')
     _remind_open_tasks_at_half_time()
 
@@ -94,7 +95,8 @@ def downgrade():
         batch_op.drop_index('ix_process_instances_next_timer_at')
         batch_op.drop_column('next_timer_at')
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
-        batch_op.drop_index('ix_human_tasks_status_remind')
+        batch_op.drop_index('ix_human_tasks_to_mark_overdue')
+        batch_op.drop_index('ix_human_tasks_to_remind')
         batch_op.drop_index('ix_human_tasks_status_due')
         batch_op.drop_index('ix_human_tasks_completed')
         batch_op.drop_column('overdue_at')
