@@ -46,8 +46,8 @@ def run_tick(now, holder=None):
     report = TickReport()
     try:
         _fire_timers(now, holder, report)
-        _remind(now, holder, report)
-        _mark_overdue(now, holder, report)
+        _work_off_tasks(now, holder, report, scheduler.tasks_due_for_reminder, scheduler.remind, 'reminded')
+        _work_off_tasks(now, holder, report, scheduler.tasks_past_deadline, scheduler.mark_overdue, 'overdue')
         _deliver_emails(holder, report)
     except LeaseLost:
         report.problems.append('lease diambil alih tick lain; sisa pekerjaan dilanjutkan tick berikutnya')
@@ -89,23 +89,14 @@ def _fire_timers(now, holder, report):
         report.timers_fired += fired
 
 
-def _remind(now, holder, report):
+def _work_off_tasks(now, holder, report, find_due, action, counter):
+    """Apply `action` to each task `find_due` lists; `counter` names the report field it adds to."""
     with unit_of_work():
-        due = scheduler.tasks_due_for_reminder(now)
+        due = find_due(now)
     for task_id in due:
-        made = _item(holder, report, scheduler.remind, task_id, now)
+        made = _item(holder, report, action, task_id, now)
         if made is not None:
-            report.reminded += 1
-            report.notifications += made
-
-
-def _mark_overdue(now, holder, report):
-    with unit_of_work():
-        due = scheduler.tasks_past_deadline(now)
-    for task_id in due:
-        made = _item(holder, report, scheduler.mark_overdue, task_id, now)
-        if made is not None:
-            report.overdue += 1
+            setattr(report, counter, getattr(report, counter) + 1)
             report.notifications += made
 
 
