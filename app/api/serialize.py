@@ -1,5 +1,5 @@
 """JSON shapes of the API (times are ISO-8601 in WITA)."""
-from app.timeutil import to_wita, utcnow
+from app.timeutil import to_wita
 
 
 def iso(value):
@@ -12,7 +12,7 @@ def task_json(task):
         'id': task.id, 'instance_id': task.instance_id, 'name': task.name, 'bpmn_id': task.bpmn_id,
         'lane': task.lane, 'form_key': task.form_key, 'status': task.status, 'created_at': iso(task.created_at),
         'started_at': iso(task.started_at), 'due_at': iso(task.due_at),
-        'overdue': bool(task.overdue_at or (task.due_at and task.due_at < utcnow())),
+        'overdue': task.is_overdue,
         'claimed_by': task.claimed_by.username if task.claimed_by else None,
     }
 

@@ -103,6 +103,11 @@ class HumanTask(db.Model):
 
     instance: Mapped[ProcessInstance] = relationship()
     claimed_by = relationship('User', foreign_keys=[claimed_by_id])
+
+    @property
+    def is_overdue(self):
+        """Marked late by the scheduler, or past its deadline by the clock already."""
+        return bool(self.overdue_at or (self.due_at and self.due_at < utcnow()))
     completed_by = relationship('User', foreign_keys=[completed_by_id])
 
 

@@ -9,6 +9,7 @@ import socket
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import lazyload
 
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, Report, SchedulerLease
@@ -123,5 +124,6 @@ def _claim(task_id, column, now):
         .values({column.key: now})).rowcount
     if not claimed:
         return None, None
+    # the notices need the report's number and title, not its workflow state or diagram
     return db.session.execute(select(HumanTask, Report).join(Report, Report.instance_id == HumanTask.instance_id)
-                              .where(HumanTask.id == task_id)).one()
+                              .options(lazyload(Report.instance)).where(HumanTask.id == task_id)).one()

@@ -135,8 +135,9 @@ def fire_timers(instance_id, now):
         instance.next_timer_at = result.next_timer_at
         return ()
     report = queries.report_by_instance(instance.id)
-    opened = _apply_result(instance, result, utcnow())
-    reports.apply_progress(report, result, opened, utcnow())
+    moved_at = utcnow()
+    opened = _apply_result(instance, result, moved_at)
+    reports.apply_progress(report, result, opened, moved_at)
     audit.record('timer.fired', None, instance_id=instance.id,
                  detail={'timers': list(result.fired), 'scheduled_for': now.isoformat(timespec='seconds')})
     if result.completed:
