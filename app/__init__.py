@@ -69,6 +69,7 @@ def _register_blueprints(app):
     from app.auth import bp as auth_bp
     from app.dashboard import bp as dashboard_bp
     from app.diagrams import bp as diagrams_bp
+    from app.documents import bp as documents_bp
     from app.extensions import csrf
     from app.inbox import bp as inbox_bp
     from app.notifications import bp as notifications_bp
@@ -79,6 +80,7 @@ def _register_blueprints(app):
     app.register_blueprint(audit_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(documents_bp)
     app.register_blueprint(api_bp, url_prefix='/api/v1')
     csrf.exempt(api_bp)  # the API takes bearer tokens only, never the session cookie
 

@@ -74,7 +74,8 @@ def register(app):
         click.echo(f'Timer dijalankan: {report.timers_fired} (gagal {report.timer_errors}); '
                    f'pengingat 50%: {report.reminded}; terlambat: {report.overdue}; '
                    f'notifikasi baru: {report.notifications}; '
-                   f'e-mail terkirim: {report.emails_sent}, gagal: {report.emails_failed}.')
+                   f'e-mail terkirim: {report.emails_sent}, gagal: {report.emails_failed}; '
+                   f'dokumen dibuat: {report.documents}.')
         for problem in report.problems:
             click.echo(f'Perhatian: {problem}', err=True)
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from app.engine import WorkflowEngine
 from app.mailer import Mailer
+from app.pdf import PdfRenderer
 from app.storage import FileStore
 
 
@@ -21,3 +22,4 @@ csrf = CSRFProtect()
 workflow_engine = WorkflowEngine()
 file_store = FileStore()
 mailer = Mailer()
+pdf_renderer = PdfRenderer()

@@ -1,4 +1,5 @@
 """Template filters, globals and the /vendor route that serves npm packages."""
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -6,9 +7,11 @@ from flask import abort, send_from_directory
 from wtforms.fields.core import UnboundField
 
 from app import wilayah
+from app.extensions import pdf_renderer
 from app.roles import ROLE_LABELS
+from app.services.document_settings import KINDS
 from app.services.workflow import DECISION_FIELDS
-from app.timeutil import format_remaining, format_wita, utcnow
+from app.timeutil import WITA, format_remaining, format_wita, to_wita, utcnow
 from forms import choices, form_class
 
 NODE_MODULES = Path(__file__).resolve().parent.parent / 'node_modules'
@@ -23,7 +26,7 @@ CHOICE_LABELS = {
     'kebenaran_informasi': choices.KEBENARAN_INFORMASI, 'klasifikasi': choices.KLASIFIKASI,
     'keputusan': choices.YA_TIDAK, 'tindak_lanjut': choices.TINDAK_LANJUT_VERIFIKASI,
     'metode': choices.METODE_VERIFIKASI, 'bentuk_penanganan': choices.BENTUK_PENANGANAN,
-    'jenis_surat': choices.JENIS_SURAT, 'usulan_rakor': choices.YA_TIDAK,
+    'jenis_surat': choices.JENIS_SURAT, 'usulan_rakor': choices.YA_TIDAK, 'sifat': choices.SIFAT_SURAT,
 }
 
 
@@ -88,8 +91,10 @@ def display_value(name, value):
         return f'{wilayah.name(value)}, Kec. {wilayah.name(wilayah.kecamatan_of(value))}'
     if isinstance(value, bool):
         return 'Ya' if value else 'Tidak'
+    if isinstance(value, dict):  # one row of a list, e.g. a follow-up action
+        return ' — '.join(display_value(key, v) for key, v in value.items() if v not in (None, ''))
     if isinstance(value, list):
-        return ', '.join(display_value(name, v) for v in value)
+        return ('; ' if value and isinstance(value[0], dict) else ', ').join(display_value(name, v) for v in value)
     if name in CHOICE_LABELS:
         return choices.label(CHOICE_LABELS[name], value)
     if isinstance(value, str) and len(value) >= 16 and value[4] == '-' and value[10] == 'T':
@@ -117,8 +122,11 @@ def register(app):
     app.jinja_env.filters['wilayah'] = wilayah.name
     app.jinja_env.filters['role_label'] = role_label
     app.jinja_env.filters['duration'] = format_duration
+    app.jinja_env.filters.update(DOCUMENT_FILTERS)
     app.jinja_env.globals.update(display_value=display_value, field_label=field_label,
                                  describe_event=describe_event, action_label=action_label, now=utcnow)
+    app.jinja_env.globals['document_title'] = lambda kind: KINDS.get(kind, kind)
+    pdf_renderer.init_app(app, filters=DOCUMENT_FILTERS, globals_={'label': display_value})
 
     @app.route('/vendor/<path:filename>')
     def vendor(filename):
@@ -126,3 +134,46 @@ def register(app):
             abort(404)
         response = send_from_directory(NODE_MODULES, filename, max_age=7 * 24 * 3600)
         return response
+
+
+HARI = ('Senin', 'Selasa', 'Rabu', 'Kamis', 'Jumat', 'Sabtu', 'Minggu')
+BULAN = ('Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli', 'Agustus', 'September', 'Oktober',
+         'November', 'Desember')
+
+
+def _local(value):
+    """A WITA date-time from a stored value: an aware ISO text (form data) or a naive UTC datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+        return value.astimezone(WITA) if value.tzinfo else value
+    if isinstance(value, datetime):
+        return value.astimezone(WITA) if value.tzinfo else to_wita(value)
+    return value
+
+
+def tanggal(value):
+    """'28 November 2026' (dates in letters are written out)."""
+    value = _local(value)
+    return f'{value.day} {BULAN[value.month - 1]} {value.year}' if value else '—'
+
+
+def hari_tanggal(value):
+    value = _local(value)
+    return f'{HARI[value.weekday()]}, {tanggal(value)}' if value else '—'
+
+
+def pukul(value):
+    value = _local(value)
+    return f'{value:%H.%M} WITA' if value else '—'
+
+
+def tanggal_jam(value):
+    return f'{tanggal(value)} pukul {pukul(value)}' if value else '—'
+
+
+def lines(text):
+    return [line.strip() for line in (text or '').splitlines() if line.strip()]
+
+
+DOCUMENT_FILTERS = {'tanggal': tanggal, 'hari_tanggal': hari_tanggal, 'pukul': pukul, 'tanggal_jam': tanggal_jam,
+                    'lines': lines}

@@ -1,6 +1,6 @@
 """`flask tick`: the scheduler's work in short transactions under the lease.
 
-Each item (an instance's timers, a reminder, an overdue mark, an e-mail) is its own unit of work:
+Each item (an instance's timers, a reminder, an overdue mark, an e-mail, a missing document) is its own unit of work:
 locks are held for one item only and taken in the same order as a person completing a task
 (instance, task, audit chain), a failing item is rolled back alone and retried on the next tick,
 and a sent e-mail is marked sent at once, so a crash never sends it again.
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from app.engine import EngineError
 from app.extensions import mailer
-from app.services import notifications, scheduler
+from app.services import documents, notifications, scheduler
 from app.uow import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,7 @@ class TickReport:
     notifications: int = 0
     emails_sent: int = 0
     emails_failed: int = 0
+    documents: int = 0
     problems: list = field(default_factory=list)
 
 
@@ -49,6 +50,7 @@ def run_tick(now, holder=None):
         _work_off_tasks(now, holder, report, scheduler.tasks_due_for_reminder, scheduler.remind, 'reminded')
         _work_off_tasks(now, holder, report, scheduler.tasks_past_deadline, scheduler.mark_overdue, 'overdue')
         _deliver_emails(holder, report)
+        _produce_missing_documents(holder, report)
     except LeaseLost:
         report.problems.append('lease diambil alih tick lain; sisa pekerjaan dilanjutkan tick berikutnya')
     finally:
@@ -98,6 +100,15 @@ def _work_off_tasks(now, holder, report, find_due, action, counter):
         if made is not None:
             setattr(report, counter, getattr(report, counter) + 1)
             report.notifications += made
+
+
+def _produce_missing_documents(holder, report):
+    """Documents whose rendering failed after their step (the step itself stands): made again here."""
+    with unit_of_work():
+        missing = documents.instances_missing_outputs()
+    for instance_id in missing:
+        made = _item(holder, report, documents.produce_outputs, instance_id, None)
+        report.documents += len(made or ())
 
 
 def _deliver_emails(holder, report):

@@ -4,7 +4,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, FileField, MultipleFileField, SubmitField
+from wtforms import DateTimeLocalField, FieldList, FileField, MultipleFileField, SubmitField
 from wtforms.fields import HiddenField
 
 WITA = ZoneInfo('Asia/Makassar')
@@ -14,7 +14,7 @@ FIELD_TYPES = {
     'StringField': 'string', 'TextAreaField': 'text', 'IntegerField': 'integer', 'FloatField': 'number',
     'DecimalField': 'number', 'SelectField': 'choice', 'RadioField': 'choice', 'BooleanField': 'boolean',
     'SelectMultipleField': 'multi_choice', 'MultiCheckboxField': 'multi_choice',
-    'DateTimeLocalField': 'datetime', 'DateField': 'date', 'MultipleFileField': 'files',
+    'DateTimeLocalField': 'datetime', 'DateField': 'date', 'MultipleFileField': 'files', 'FieldList': 'list',
 }
 
 
@@ -86,6 +86,9 @@ class TaskForm(SikandaForm):
             if isinstance(field, SubmitField) or field.name == 'csrf_token':
                 continue
             choices = getattr(field, 'choices', None)
+            if isinstance(field, FieldList):
+                described.append(_describe_list(field))
+                continue
             described.append({
                 'name': field.name,
                 'label': str(field.label.text),
@@ -108,7 +111,19 @@ def _flatten_choices(choices):
     return described
 
 
+def _describe_list(field):
+    """A list of rows, sent as name-0-subfield, name-1-subfield … (or as a JSON list of objects)."""
+    row = field[0].form
+    return {'name': field.name, 'label': str(field.label.text), 'type': 'list', 'required': True,
+            'choices': None, 'max_rows': field.max_entries,
+            'fields': [{'name': sub.short_name, 'label': str(sub.label.text),
+                        'type': FIELD_TYPES.get(type(sub).__name__, 'string')} for sub in row]}
+
+
 def _jsonable(field):
+    if isinstance(field, FieldList):
+        rows = [{sub.short_name: _jsonable(sub) for sub in entry.form} for entry in field]
+        return [row for row in rows if any(row.values())]  # blank rows are not data
     value = field.data
     if isinstance(field, DateTimeLocalField) and isinstance(value, datetime):
         return value.replace(tzinfo=WITA).isoformat()

@@ -23,6 +23,7 @@ METODE_VERIFIKASI = [('konfirmasi_sumber_lain', 'Konfirmasi sumber lain'), ('cek
                      ('cek_media', 'Cek media'), ('koordinasi_instansi', 'Koordinasi instansi')]
 BENTUK_PENANGANAN = [('rakor', 'Rapat koordinasi (Surat Undangan)'),
                      ('penugasan', 'Penugasan lapangan (Surat Perintah Tugas)')]
+SIFAT_SURAT = [('biasa', 'Biasa'), ('segera', 'Segera'), ('sangat_segera', 'Sangat segera')]
 JENIS_SURAT = [('surat_undangan', 'Surat Undangan rakor'), ('surat_perintah_tugas', 'Surat Perintah Tugas')]
 
 

@@ -3,8 +3,12 @@ from datetime import timedelta
 
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
+    FieldList,
     FloatField,
+    Form,
+    FormField,
     IntegerField,
     MultipleFileField,
     RadioField,
@@ -175,17 +179,34 @@ class KeputusanPimpinanForm(TaskForm):
     submit = SubmitField('Simpan keputusan')
 
 
+class TindakLanjutRow(Form):
+    """One follow-up action of a rakor; a row left blank is ignored."""
+    tindakan = StringField('Tindakan', validators=[Optional(), max_length(500)])
+    penanggung_jawab = StringField('Penanggung jawab (orang / instansi)', validators=[Optional(), max_length(300)])
+    batas_waktu = DateField('Batas waktu', validators=[Optional()])
+
+
 class RakorForm(TaskForm):
     title = 'Rakor / penanganan lanjutan dan notulen'
-    jenis_surat = _choice('Surat yang diterbitkan', c.JENIS_SURAT, field=RadioField)
-    nomor_surat = StringField('Nomor surat', validators=[Optional(), max_length(100)])
     waktu_kegiatan = DateTimeLocalField('Hari/tanggal dan pukul (WITA)', format=DATETIME_FORMATS,
                                         validators=[required()])
     tempat = StringField('Tempat', validators=[required(), max_length(300)])
     acara = _text('Acara / agenda')
-    peserta = _text('Peserta / yang ditugaskan')
+    pimpinan_rapat = StringField('Pimpinan rapat', validators=[required(), max_length(200)])
+    notulis = StringField('Notulis', validators=[required(), max_length(200)])
+    peserta = _text('Peserta yang hadir (satu per baris)')
     pembahasan = _text('Notulen: pembahasan')
     kesimpulan = _text('Notulen: kesimpulan / keputusan')
-    rencana_tindak_lanjut = _text('Rencana tindak lanjut (tindakan, penanggung jawab, batas waktu)')
+    rencana_tindak_lanjut = FieldList(FormField(TindakLanjutRow), label='Rencana tindak lanjut', min_entries=2,
+                              max_entries=20)
     submit = SubmitField('Simpan notulen dan selesaikan')
+    # the invitation or assignment letter already says when, where and what
+    carried_over = ('waktu_kegiatan', 'tempat', 'acara')
 
+    def validate_rencana_tindak_lanjut(self, field):
+        rows = [entry.form for entry in field]
+        filled = [row for row in rows if any(f.data for f in row)]
+        if not filled:
+            raise StopValidation('Isi minimal satu rencana tindak lanjut.')
+        if any(not (row.tindakan.data and row.penanggung_jawab.data and row.batas_waktu.data) for row in filled):
+            raise StopValidation('Setiap rencana tindak lanjut perlu tindakan, penanggung jawab dan batas waktu.')

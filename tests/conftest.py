@@ -9,7 +9,8 @@ from werkzeug.serving import make_server
 
 from tests import helpers
 
-PROCESS_TABLES = ['notifications', 'audit_events', 'attachments', 'task_submissions', 'human_tasks', 'reports',
+PROCESS_TABLES = ['follow_up_actions', 'documents', 'document_counters', 'settings', 'notifications', 'audit_events',
+                  'attachments', 'task_submissions', 'human_tasks', 'reports',
                   'process_instances', 'api_tokens']
 
 

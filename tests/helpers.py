@@ -43,9 +43,21 @@ PUBLISH = {'ringkasan_situasi': 'Situasi memanas.', 'analisis': 'Bisa meluas.', 
            'usulan_rakor': 'ya', 'distribusi': 'Bupati; Kapolres'}
 DECIDE_YES = {'keputusan': 'ya', 'bentuk_penanganan': 'rakor', 'arahan': 'Rakor besok.'}
 DECIDE_NO = {'keputusan': 'tidak', 'arahan': 'Pantau.'}
-RAKOR = {'jenis_surat': 'surat_undangan', 'waktu_kegiatan': '2026-11-30T09:00', 'tempat': 'Aula Kesbangpol',
-         'acara': 'Rakor', 'peserta': 'Forkopimda', 'pembahasan': 'Kronologi.', 'kesimpulan': 'Mediasi.',
-         'rencana_tindak_lanjut': 'Camat memfasilitasi, 3 hari.'}
+RAKOR = {'waktu_kegiatan': '2026-11-30T09:00', 'tempat': 'Aula Kesbangpol', 'acara': 'Rakor penanganan sengketa',
+         'pimpinan_rapat': 'Kepala Badan Kesbangpol', 'notulis': 'Staf Kesbangpol', 'peserta': 'Kapolres\nDandim',
+         'pembahasan': 'Kronologi.', 'kesimpulan': 'Mediasi.',
+         'rencana_tindak_lanjut-0-tindakan': 'Memfasilitasi mediasi warga',
+         'rencana_tindak_lanjut-0-penanggung_jawab': 'Camat Paringin',
+         'rencana_tindak_lanjut-0-batas_waktu': '2026-12-03'}
+INVITATION = {'sifat': 'segera', 'lampiran': '-', 'hal': 'Undangan Rapat Koordinasi',
+              'kepada': 'Kapolres Balangan\nDandim 1001', 'waktu_kegiatan': '2026-11-30T09:00',
+              'tempat': 'Aula Kesbangpol', 'acara': 'Rakor penanganan sengketa batas lahan',
+              'tembusan': 'Bupati Balangan'}
+ASSIGNMENT = {'sifat': 'segera', 'lampiran': '-', 'hal': 'Perintah Tugas', 'dasar': 'Perbup Balangan 20/2022',
+              'petugas-0-nama': 'Budi Santoso', 'petugas-0-pangkat': 'Penata (III/c)',
+              'petugas-0-nip': '198001012005011001', 'petugas-0-jabatan': 'Analis Kewaspadaan Dini',
+              'untuk': 'Memantau situasi di lokasi.', 'waktu_kegiatan': '2026-12-01T08:00', 'tempat': 'Desa Balang',
+              'tembusan': ''}
 
 
 def csrf_from(html):
@@ -101,6 +113,11 @@ class Api:
         response = self.post(f'/tasks/{task_id}/complete', data=data)
         assert response.status_code == 200, response.get_json()
         return response.get_json()['instance']
+
+    def create_letter(self, instance_id, data=None):
+        """Make the letter the rakor step requires (the invitation by default); returns the response."""
+        tasks = self.get(f'/instances/{instance_id}').get_json()['tasks']
+        return self.post(f'/tasks/{tasks[0]["id"]}/letter', json=data or INVITATION)
 
     def complete_only_task(self, instance_id, data):
         """Complete the single open task of an instance; returns the response."""

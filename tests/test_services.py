@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Attachment, AuditEvent, HumanTask, Report, TaskSubmission
-from app.services import audit, queries, users, workflow
+from app.services import audit, documents, queries, users, workflow
 from app.services.attachments import Upload
 from app.services.errors import ConflictError, PermissionDenied, ValidationFailed
 from app.uow import unit_of_work
@@ -59,6 +59,8 @@ def test_full_path_ya_ya(app):
     assert open_task_names(instance_id) == ['Task_Keputusan']
     act(instance_id, 'pimpinan1', helpers.DECIDE_YES)
     assert open_task_names(instance_id) == ['Task_Rakor']
+    with unit_of_work():
+        documents.generate(instance_id, 'surat_undangan', user('administrator1'), data=helpers.INVITATION)
     act(instance_id, 'administrator1', helpers.RAKOR | {'waktu_kegiatan': '2026-11-30T09:00:00+08:00'})
     elapsed = time.perf_counter() - started
     print(f'full SOP path through the services: {elapsed * 1000:.1f} ms')

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint('api', __name__)
 
-from app.api import audit, compliance, diagrams, notifications, routes  # noqa: E402,F401
+from app.api import audit, compliance, diagrams, documents, notifications, routes  # noqa: E402,F401

@@ -68,6 +68,13 @@ SCHEMAS = {
         'role': {'type': ['string', 'null']}, 'action': {'type': 'string'},
         'instance_id': {'type': ['integer', 'null']}, 'task_id': {'type': ['integer', 'null']},
         'detail': {'type': 'object'}, 'prev_hash': {'type': 'string'}, 'hash': {'type': 'string'}}},
+    'Document': {'type': 'object', 'required': ['id', 'kind', 'nomor', 'version', 'sha256', 'url'], 'properties': {
+        'id': {'type': 'integer'}, 'instance_id': {'type': 'integer'},
+        'kind': {'type': 'string', 'enum': ['laporan_informasi', 'rumusan_kebijakan', 'surat_undangan',
+                                            'surat_perintah_tugas', 'notulen']},
+        'nomor': {'type': 'string'}, 'version': {'type': 'integer'}, 'sha256': {'type': 'string'},
+        'size': {'type': 'integer'}, 'pages': {'type': 'integer'}, 'created_at': {'type': 'string'},
+        'created_by': {'type': ['string', 'null']}, 'url': {'type': 'string'}}},
     'Notification': {'type': 'object', 'required': ['id', 'kind', 'title', 'created_at', 'read'], 'properties': {
         'id': {'type': 'integer'}, 'title': {'type': 'string'}, 'body': {'type': ['string', 'null']},
         'kind': {'type': 'string', 'enum': ['tugas_baru', 'dikembalikan', 'tenggat_50', 'tenggat_100', 'eskalasi']},
@@ -134,6 +141,24 @@ def _diagram_paths():
         '/instances/{instance_id}/migrate': {'post': _op(
             'Pindahkan laporan yang berjalan ke versi aktif (hanya Administrator)', {'type': 'object'},
             401, 403, 404, 409, 422, params=('instance_id',))},
+    }
+
+
+def _document_paths():
+    pdf = {'description': 'Berkas PDF (header X-Document-SHA256 = hash yang tersimpan)',
+           'content': {'application/pdf': {'schema': {'type': 'string', 'format': 'binary'}}}}
+    return {
+        '/instances/{instance_id}/documents': {'get': _op(
+            'Dokumen resmi laporan (semua versi, terbaru dahulu per jenis)',
+            {'type': 'array', 'items': _ref('Document')}, 401, 403, 404, params=('instance_id',))},
+        '/tasks/{task_id}/letter': {'post': _op(
+            'Buat surat yang disyaratkan tahap ini (lagi = versi baru, nomor tetap); isian: `letter.fields` '
+            'dari GET /tasks/{task_id}', _ref('Document'), 401, 403, 404, 409, 422, ok_status=201, body=FORM_BODY,
+            params=('task_id',))},
+        '/documents/{document_id}': {'get': {
+            **_op('Unduh PDF dokumen (dicatat di jejak audit, juga bila ditolak)', {'type': 'string'}, 401, 403, 404,
+                  params=('document_id',)),
+            'responses': {'200': pdf, **{str(s): {'description': 'Galat', **_json(ERROR)} for s in (401, 403, 404)}}}},
     }
 
 
@@ -209,7 +234,8 @@ def openapi_document():
             '/tasks/{task_id}/release': {'post': _op('Lepas tugas', task, 401, 403, 404, 409,
                                                      params=('task_id',))},
             '/tasks/{task_id}/complete': {'post': _op(
-                'Selesaikan tugas', {'type': 'object', 'properties': {'instance': _ref('Instance')}},
+                'Selesaikan tugas (dokumen resmi tahap ini ikut dibuat)', {'type': 'object', 'properties': {
+                    'instance': _ref('Instance'), 'documents': {'type': 'array', 'items': _ref('Document')}}},
                 401, 403, 404, 409, 422, body=FORM_BODY, params=('task_id',))},
             '/instances/{instance_id}': {'get': _op('Status instans dan ringkasan laporan', _ref('Instance'),
                                                     401, 403, 404, params=('instance_id',))},
@@ -220,5 +246,6 @@ def openapi_document():
             '/audit/events': {'get': _audit_events_op()},
             '/notifications': {'get': _notifications_op()},
             '/reports/compliance': {'get': _compliance_op()},
+            **_document_paths(),
         },
     }

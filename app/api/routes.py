@@ -4,12 +4,13 @@ from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from app.api import bp
 from app.api.auth import Unauthorized, token_required
 from app.api.openapi import openapi_document
-from app.api.serialize import event_json, instance_json, task_json
-from app.services import audit, queries, users, views, workflow
+from app.api.serialize import document_json, event_json, instance_json, task_json
+from app.services import audit, documents, queries, users, views, workflow
 from app.services.attachments import Upload
 from app.services.errors import ValidationFailed
 from app.uow import unit_of_work
 from forms import LaporanInformasiForm, form_for_task
+from forms.documents import LETTER_FORMS
 
 
 @bp.post('/auth/token')
@@ -55,8 +56,12 @@ def list_tasks():
 @token_required
 def get_task(task_id):
     view = views.task_view(task_id, g.api_user)
+    letter = None
+    if view.letter_kind:  # the step needs its letter first: POST /tasks/<id>/letter
+        letter = {'kind': view.letter_kind, 'document': document_json(view.letter) if view.letter else None,
+                  'fields': LETTER_FORMS[view.letter_kind].describe()}
     return jsonify(task_json(view.task) | {'fields': form_for_task(view.task).describe(),
-                                           'report_nomor': view.report.nomor})
+                                           'report_nomor': view.report.nomor, 'letter': letter})
 
 
 @bp.post('/tasks/<int:task_id>/claim')
@@ -81,7 +86,7 @@ def _task_action(action, task_id):
 @token_required
 def complete_task(task_id):
     view = views.task_view(task_id, g.api_user)
-    form = form_for_task(view.task)(formdata=_formdata(), meta={'csrf': False})
+    form = form_for_task(view.task)(formdata=form_input(), meta={'csrf': False})
     uploads = []
     if isinstance(form, LaporanInformasiForm):
         form.existing_photos = view.photo_count
@@ -95,7 +100,8 @@ def complete_task(task_id):
                                      max_photo_bytes=config['MAX_PHOTO_BYTES'], max_photos=config['MAX_PHOTOS'])
     with unit_of_work():
         instance = workflow.complete_task(task_id, g.api_user, submission)
-    return jsonify({'instance': _instance(instance.id)})
+    made = _produce_documents(instance.id)
+    return jsonify({'instance': _instance(instance.id), 'documents': made})
 
 
 @bp.get('/instances/<int:instance_id>')
@@ -117,12 +123,22 @@ def openapi():
     return jsonify(openapi_document())
 
 
+def _produce_documents(instance_id):
+    """The step's documents in their own transaction (the tick retries what fails); their JSON."""
+    try:
+        with unit_of_work():
+            return [document_json(d) for d in documents.produce_outputs(instance_id, g.api_user)]
+    except Exception:
+        current_app.logger.exception('documents of instance %s not generated', instance_id)
+        return []
+
+
 def _instance(instance_id):
     report = queries.report_by_instance(instance_id)
     return instance_json(report.instance, report, queries.open_tasks(instance_id))
 
 
-def _formdata():
+def form_input():
     """Multipart as sent; JSON flattened to the strings a browser form would send."""
     if not request.is_json:
         return CombinedMultiDict([request.files, request.form])
@@ -131,6 +147,11 @@ def _formdata():
         raise ValidationFailed('Badan permintaan harus objek JSON', {'_body': ['Harus objek JSON']})
     pairs = []
     for key, value in body.items():
+        if isinstance(value, list) and value and all(isinstance(row, dict) for row in value):
+            # rows of a list field: [{"tindakan": …}, …] -> rencana_tindak_lanjut-0-tindakan=…
+            pairs += [(f'{key}-{index}-{name}', str(cell)) for index, row in enumerate(value)
+                      for name, cell in row.items() if cell is not None]
+            continue
         for item in value if isinstance(value, list) else [value]:
             if item is None or item is False:
                 continue

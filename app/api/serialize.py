@@ -75,3 +75,13 @@ def notification_json(row):
         'instance_id': row.instance_id, 'task_id': row.human_task_id, 'created_at': iso(row.created_at),
         'read': row.read_at is not None, 'email': row.email_status,
     }
+
+
+def document_json(document):
+    return {
+        'id': document.id, 'instance_id': document.instance_id, 'kind': document.kind, 'nomor': document.nomor,
+        'version': document.version, 'sha256': document.sha256, 'size': document.size, 'pages': document.pages,
+        'created_at': iso(document.created_at),
+        'created_by': document.created_by.username if document.created_by else None,
+        'url': f'/api/v1/documents/{document.id}',
+    }

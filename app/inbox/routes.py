@@ -6,11 +6,12 @@ from app.extensions import file_store
 from app.inbox import bp
 from app.inbox.forms import TaskActionForm
 from app.roles import ADMINISTRATOR, AGEN, PIMPINAN, READ_ALL_ROLES
-from app.services import audit, queries, views, workflow
+from app.services import audit, documents, follow_ups, queries, views, workflow
 from app.services.attachments import Upload
 from app.services.errors import ValidationFailed
 from app.uow import unit_of_work
 from forms import LaporanInformasiForm, form_for_task
+from forms.documents import FollowUpDoneForm
 
 
 @bp.route('/')
@@ -55,6 +56,7 @@ def task(task_id):
     if form.validate_on_submit() and _complete(
             form, lambda submission: workflow.complete_task(task_id, current_user, submission)):
         flash(f'"{view.task.name}" selesai untuk laporan {view.report.nomor}.', 'success')
+        _produce_documents(view.task.instance_id)
         return redirect(url_for('inbox.tasks'))
     return _render_form('inbox/task.html', form, view=view, action_form=TaskActionForm())
 
@@ -95,7 +97,13 @@ def reports():
 @login_required
 def report(instance_id):
     report = queries.report_for_instance(instance_id, current_user)
+    readable = documents.may_read(current_user, report)
     return render_template('inbox/report.html', report=report,
+                           documents=documents.for_instance(instance_id) if readable else None,
+                           may_regenerate=documents.may_regenerate(current_user, report),
+                           follow_ups=follow_ups.for_instance(instance_id) if readable else [],
+                           may_update_follow_ups=current_user.has_role(*follow_ups.UPDATERS),
+                           done_form=FollowUpDoneForm(),
                            submissions=queries.submissions(instance_id),
                            open_tasks=queries.open_tasks(instance_id),
                            events=queries.instance_events(instance_id), action_form=TaskActionForm())
@@ -123,6 +131,21 @@ def attachment(attachment_id):
     response.headers['X-Content-Type-Options'] = 'nosniff'
     response.headers['Cache-Control'] = 'private, no-store'
     return response
+
+
+def _produce_documents(instance_id):
+    """The step's official documents, in their own transaction: the completed step stands even if
+    rendering fails, and the scheduler's tick makes what is still missing."""
+    try:
+        with unit_of_work():
+            made = documents.produce_outputs(instance_id, current_user)
+            names = [f'{documents.KINDS[d.kind]} nomor {d.nomor}' for d in made]
+    except Exception:
+        current_app.logger.exception('documents of instance %s not generated', instance_id)
+        flash('Dokumen resmi belum dapat dibuat; sistem akan mencoba lagi dalam beberapa menit.', 'warning')
+        return
+    if names:
+        flash('Dokumen dibuat: ' + ', '.join(names) + '.', 'info')
 
 
 def _complete(form, action):
@@ -157,6 +180,8 @@ def _prefill(form, view):
     only with the fields they carry over from earlier steps (e.g. the source grading), never with an
     earlier pass's decision, method or note."""
     values = {}
+    if view.letter and view.letter.data:  # e.g. the Notulen starts from the invitation's time and place
+        values |= {k: v for k, v in view.letter.data.items() if k in form.carried_over}
     for submission in view.submissions:
         own_revision = form.revisable and submission.form_key == view.task.form_key
         values |= {k: v for k, v in submission.data.items() if own_revision or k in form.carried_over}

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from app.extensions import db
 from app.models import ProcessInstance
 from app.models.process import TASK_OPEN
-from app.services import queries
+from app.services import documents, queries
 from app.services.errors import ConflictError
 from app.services.workflow import check_can_act, unavailable_message
 
@@ -14,6 +14,14 @@ class TaskView:
     task: object
     report: object
     submissions: list
+    #: the official documents of the report, when the user may read them
+    documents: list = ()
+    #: the letter this step needs before it can be completed (a kind), or None
+    letter_kind: str | None = None
+
+    @property
+    def letter(self):
+        return next((d for d in self.documents if d.kind == self.letter_kind), None)
 
     @property
     def photo_count(self):
@@ -28,4 +36,7 @@ def task_view(task_id, user):
     if task.status != TASK_OPEN or task.claimed_by_id not in (None, user.id):
         # say so before anyone types a whole form they could not submit
         raise ConflictError(unavailable_message(task))
-    return TaskView(task, queries.report_by_instance(task.instance_id), queries.submissions(task.instance_id))
+    report = queries.report_by_instance(task.instance_id)
+    letter_kind = documents.letter_kind(task.instance_id) if task.form_key in documents.REQUIRES_LETTER else None
+    return TaskView(task, report, queries.submissions(task.instance_id),
+                    documents.for_instance(task.instance_id) if documents.may_read(user, report) else [], letter_kind)

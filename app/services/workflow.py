@@ -8,7 +8,7 @@ from app.extensions import db, workflow_engine
 from app.models import HumanTask, ProcessInstance, Report, TaskSubmission
 from app.models.process import INSTANCE_DONE, TASK_CANCELLED, TASK_DONE, TASK_OPEN
 from app.roles import AGEN, REPORTER_LANE, lane_label, role_for_lane
-from app.services import attachments, audit, notifications, queries, reports
+from app.services import attachments, audit, documents, follow_ups, notifications, queries, reports
 from app.services.errors import ConflictError, NotFoundError, PermissionDenied, ValidationFailed
 from app.services.processes import deployed_definition, model_for
 from app.timeutil import format_wita, parse_duration, to_wita, utcnow
@@ -92,6 +92,7 @@ def complete_task(task_id, user, submission):
     if task.claimed_by_id not in (None, user.id):
         raise ConflictError(unavailable_message(task))
     checked = attachments.check_photos(submission.photos, submission.max_photo_bytes, submission.max_photos)
+    documents.check_required(task)
     model = model_for(instance.definition)
     try:
         result = workflow_engine.complete(model, instance.state, task.task_uuid, submission.data)
@@ -109,6 +110,7 @@ def complete_task(task_id, user, submission):
                             data=submission.data, created_at=now)
     db.session.add(record)
     db.session.flush()
+    follow_ups.record_from(record)
     photos = attachments.store_photos(submission.photos, checked, instance.id, record.id, user,
                                       submission.photo_caption)
     report = queries.report_by_instance(instance.id)

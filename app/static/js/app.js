@@ -45,6 +45,32 @@
       }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
     });
   }
+  // Rows of sub-fields (follow-up actions, people assigned): "Tambah baris" copies the last row, emptied.
+  for (const group of document.querySelectorAll('[data-rows]')) {
+    const add = group.querySelector('[data-add-row]');
+    if (!add) continue;
+    add.hidden = false;
+    add.addEventListener('click', function () {
+      const rows = group.querySelectorAll('[data-row]');
+      const last = rows[rows.length - 1];
+      const copy = last.cloneNode(true);
+      const index = rows.length;
+      const renumber = (value) => value.replace(/-\d+-/, '-' + index + '-');
+      for (const el of copy.querySelectorAll('[name], [id], [for], [aria-describedby]')) {
+        for (const attr of ['name', 'id', 'for']) {
+          if (el.hasAttribute(attr)) el.setAttribute(attr, renumber(el.getAttribute(attr)));
+        }
+        el.removeAttribute('aria-describedby');
+        el.removeAttribute('aria-invalid');
+        el.classList.remove('is-invalid');
+        if ('value' in el && el.tagName !== 'BUTTON') el.value = '';
+      }
+      for (const error of copy.querySelectorAll('.invalid-feedback')) error.remove();
+      copy.querySelector('[data-row-number]').textContent = index + 1;
+      last.after(copy);
+      copy.querySelector('input, textarea, select').focus();
+    });
+  }
   // Long submissions over weak connections: say that something is happening and prevent double posts.
   for (const form of document.querySelectorAll('form[data-progress]')) {
     form.addEventListener('submit', function () {

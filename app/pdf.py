@@ -1,0 +1,53 @@
+"""PDF documents from HTML templates, rendered by WeasyPrint.
+
+The renderer fetches nothing on its own: the only resources a document may use are the images the
+caller hands over (`image:<key>`), so text entered by users can never make it read a file or a URL.
+"""
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+TEMPLATES = Path(__file__).resolve().parent / 'templates' / 'documents'
+# WeasyPrint reports a refused resource as a warning; keep its font-subsetting chatter out of the logs
+logging.getLogger('fontTools').setLevel(logging.WARNING)
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    data: bytes
+    pages: int
+
+
+class RefusedResource(ValueError):
+    pass
+
+
+class PdfRenderer:
+    def __init__(self):
+        self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
+                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+    def init_app(self, app, filters=None, globals_=None):
+        self.env.filters.update(filters or {})
+        self.env.globals.update(globals_ or {})
+
+    def html(self, template, context):
+        return self.env.get_template(template).render(**context)
+
+    def render(self, template, context, images=None):
+        """Render `template` with `context`; `images` maps keys to (mime type, bytes)."""
+        from weasyprint import HTML  # imported when first needed: it loads Pango and fonts
+
+        images = images or {}
+
+        def fetch(url):
+            key = url.removeprefix('image:')
+            if not url.startswith('image:') or key not in images:
+                raise RefusedResource(f'resource refused: {url[:80]}')
+            mime_type, data = images[key]
+            return {'string': data, 'mime_type': mime_type}
+
+        document = HTML(string=self.html(template, context), url_fetcher=fetch, base_url='image:').render()
+        return RenderedPdf(document.write_pdf(), len(document.pages))

@@ -1,0 +1,253 @@
+"""Official documents: built from the data of the workflow, numbered without gaps, rendered to PDF,
+stored with their hash as immutable versions, and opened only by people who may read the report."""
+import hashlib
+import io
+from dataclasses import dataclass
+
+from PIL import Image
+from sqlalchemy import and_, or_, select, update
+
+from app.extensions import db, file_store, pdf_renderer
+from app.models import Attachment, Document, DocumentCounter, ProcessInstance, Report, TaskSubmission
+from app.roles import ADMINISTRATOR, PIMPINAN, READ_ALL_ROLES
+from app.services import audit, document_settings, queries, reports
+from app.services.errors import NotFoundError, PermissionDenied, ValidationFailed
+from app.timeutil import to_wita, utcnow
+
+KINDS = document_settings.KINDS
+# the letter that a YA decision calls for, by the form of handling chosen
+LETTER_FOR = {'rakor': 'surat_undangan', 'penugasan': 'surat_perintah_tugas'}
+LETTERS = tuple(LETTER_FOR.values())
+# steps (by form key) that cannot be completed before their document exists
+REQUIRES_LETTER = ('rakor',)
+PHOTO_MAX_SIDE = 1400
+MAX_PHOTOS_IN_DOCUMENT = 6
+
+
+@dataclass(frozen=True)
+class Download:
+    document: Document
+    allowed: bool
+
+
+def may_read(user, report):
+    """Documents are for officials who may read the report (an agent reads the report page instead)."""
+    return reports.can_view(user, report) and user.has_role(*READ_ALL_ROLES, PIMPINAN)
+
+
+def may_regenerate(user, report):
+    return reports.can_view(user, report) and user.has_role(ADMINISTRATOR)
+
+
+def letter_kind(instance_id):
+    """The letter the leadership's YA decision asked for, or None."""
+    decision = _latest(queries.submissions(instance_id), 'keputusan_pimpinan')
+    if decision is None or decision.data.get('keputusan') != 'ya':
+        return None
+    return LETTER_FOR.get(decision.data.get('bentuk_penanganan'))
+
+
+def check_required(task):
+    """Refuse to complete a step whose document does not exist yet."""
+    if task.form_key not in REQUIRES_LETTER:
+        return
+    kind = letter_kind(task.instance_id)
+    if kind and latest(task.instance_id, kind) is None:
+        raise ValidationFailed(f'{KINDS[kind]} belum dibuat',
+                               {'_document': [f'Buat {KINDS[kind]} terlebih dahulu: tahap ini mensyaratkannya.']})
+
+
+def latest(instance_id, kind):
+    return db.session.execute(select(Document).where(Document.instance_id == instance_id, Document.kind == kind)
+                              .order_by(Document.version.desc()).limit(1)).scalar()
+
+
+def for_instance(instance_id):
+    """Every version of every document of the instance, newest version first within each kind."""
+    return db.session.execute(select(Document).where(Document.instance_id == instance_id)
+                              .order_by(Document.kind, Document.version.desc())).scalars().all()
+
+
+def open_for_download(document_id, user):
+    """The document if `user` may read it. A refusal is recorded too, so the caller commits either way."""
+    document = db.session.get(Document, document_id)
+    if document is None:
+        raise NotFoundError('Dokumen tidak ditemukan')
+    allowed = may_read(user, queries.report_by_instance(document.instance_id))
+    audit.record('document.downloaded' if allowed else 'document.download_refused', user,
+                 instance_id=document.instance_id,
+                 detail={'document_id': document.id, 'kind': document.kind, 'nomor': document.nomor,
+                         'version': document.version})
+    return Download(document, allowed)
+
+
+def produce_outputs(instance_id, user):
+    """Generate the documents whose step is done but which do not exist yet (after a step, or by the tick)."""
+    submissions = queries.submissions(instance_id)
+    existing = set(db.session.execute(select(Document.kind).where(Document.instance_id == instance_id)).scalars())
+    made = []
+    for kind, form_key in (('laporan_informasi', 'verifikasi'), ('rumusan_kebijakan', 'publikasi'),
+                           ('notulen', 'rakor')):
+        source = _latest(submissions, form_key)
+        if kind in existing or source is None:
+            continue
+        if form_key == 'verifikasi' and source.data.get('keputusan') != 'ya':
+            continue
+        made.append(generate(instance_id, kind, user))
+    return made
+
+
+def instances_missing_outputs(limit=50):
+    """Instances whose step is done but whose document is not there (a failed render): the tick's work."""
+    def without(kind):
+        return ~select(Document.id).where(Document.instance_id == Report.instance_id, Document.kind == kind).exists()
+
+    rakor_done = select(TaskSubmission.id).where(TaskSubmission.instance_id == Report.instance_id,
+                                                 TaskSubmission.form_key == 'rakor').exists()
+    missing = or_(and_(Report.verified_at.is_not(None), without('laporan_informasi')),
+                  and_(Report.published_at.is_not(None), without('rumusan_kebijakan')),
+                  and_(rakor_done, without('notulen')))
+    return db.session.execute(select(Report.instance_id).where(missing).order_by(Report.instance_id)
+                              .limit(limit)).scalars().all()
+
+
+def regenerate(document_id, user):
+    """A new version of a document from today's data and settings; the old version stays."""
+    document = db.session.get(Document, document_id)
+    if document is None:
+        raise NotFoundError('Dokumen tidak ditemukan')
+    if not may_regenerate(user, queries.report_by_instance(document.instance_id)):
+        raise PermissionDenied('Hanya Administrator yang dapat membuat ulang dokumen')
+    return generate(document.instance_id, document.kind, user, data=document.data)
+
+
+def generate(instance_id, kind, user, data=None):
+    """Render `kind` for the instance and store it: version 1 takes the next number of its type and
+    year, a later version keeps the number."""
+    _lock_instance(instance_id)
+    report = queries.report_by_instance(instance_id)
+    context, images = _build(kind, report, data)
+    settings = document_settings.current()
+    previous = latest(instance_id, kind)
+    now = utcnow()
+    if previous:
+        first = _first_version(instance_id, kind)
+        year, sequence, nomor, issued_at = previous.year, previous.sequence, previous.nomor, first.created_at
+    else:
+        issued_at = now
+        year = to_wita(now).year
+        sequence = _next_sequence(kind, year)
+        numbering = settings['penomoran'][kind]
+        nomor = document_settings.format_number(numbering['pola'], numbering['kode'], sequence, to_wita(now))
+    context |= {'nomor': nomor, 'kop': settings['kop'], 'penandatangan': settings['penandatangan'].get(kind),
+                'report': report, 'judul_dokumen': KINDS[kind], 'tanggal': to_wita(issued_at),
+                'klasifikasi': (report.klasifikasi or 'terbatas').upper(),
+                'versi': previous.version + 1 if previous else 1}
+    rendered = pdf_renderer.render(f'{kind}.html', context, images)
+    storage_name = file_store.save(rendered.data, '.pdf')
+    db.session.info.setdefault('new_files', []).append(storage_name)  # removed again on rollback
+    document = Document(instance_id=instance_id, kind=kind, year=year, sequence=sequence, nomor=nomor,
+                        version=context['versi'], storage_name=storage_name,
+                        sha256=hashlib.sha256(rendered.data).hexdigest(), size=len(rendered.data),
+                        pages=rendered.pages, data=data, created_by_id=user.id if user else None, created_at=now)
+    db.session.add(document)
+    db.session.flush()
+    audit.record('document.generated', user, instance_id=instance_id,
+                 detail={'document_id': document.id, 'kind': kind, 'nomor': nomor, 'version': document.version,
+                         'sha256': document.sha256})
+    return document
+
+
+def _lock_instance(instance_id):
+    # one generation per instance at a time, so two versions never race for the same number
+    found = db.session.execute(select(ProcessInstance.id).where(ProcessInstance.id == instance_id)
+                               .with_for_update()).scalar()
+    if found is None:
+        raise NotFoundError('Laporan tidak ditemukan')
+
+
+def _first_version(instance_id, kind):
+    return db.session.execute(select(Document).where(Document.instance_id == instance_id, Document.kind == kind,
+                                                     Document.version == 1)).scalar_one()
+
+
+def _next_sequence(kind, year):
+    """The next number of `kind` in `year`. The counter row stays locked until the commit, so concurrent
+    generations queue here, and a rollback returns the number: no gaps, no duplicates."""
+    insert = _insert_ignore(DocumentCounter).values(kind=kind, year=year, last=0)
+    db.session.execute(insert)
+    return db.session.execute(
+        update(DocumentCounter).where(DocumentCounter.kind == kind, DocumentCounter.year == year)
+        .values(last=DocumentCounter.last + 1).returning(DocumentCounter.last)).scalar_one()
+
+
+def _insert_ignore(model):
+    if db.session.get_bind().dialect.name == 'postgresql':
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model).on_conflict_do_nothing()
+
+
+def _latest(submissions, form_key):
+    matching = [s for s in submissions if s.form_key == form_key]
+    return matching[-1] if matching else None
+
+
+def _submission_context(submission):
+    if submission is None:
+        return None
+    return {'data': submission.data, 'oleh': submission.user.full_name, 'waktu': to_wita(submission.created_at)}
+
+
+def _build(kind, report, data):
+    """What the template of `kind` needs, and the images it may show."""
+    submissions = queries.submissions(report.instance_id)
+    laporan = _latest(submissions, 'laporan_informasi')
+    context = {'laporan': _submission_context(laporan)}
+    images = {}
+    if kind == 'laporan_informasi':
+        verification = _latest(submissions, 'verifikasi')
+        if verification is None or verification.data.get('keputusan') != 'ya':
+            raise ValidationFailed('Laporan belum diverifikasi', {'_document': ['Laporan belum diverifikasi YA.']})
+        context['verifikasi'] = _submission_context(verification)
+        context['foto'], images = _photos(report.instance_id)
+    elif kind == 'rumusan_kebijakan':
+        context['publikasi'] = _required(submissions, 'publikasi', 'Laporan belum dipublikasikan.')
+        context['laporan_informasi'] = latest(report.instance_id, 'laporan_informasi')
+    elif kind in LETTERS:
+        if letter_kind(report.instance_id) != kind:
+            raise ValidationFailed('Jenis surat tidak sesuai keputusan',
+                                   {'_document': [f'Keputusan pimpinan tidak meminta {KINDS[kind]}.']})
+        context['keputusan'] = _required(submissions, 'keputusan_pimpinan', 'Belum ada keputusan pimpinan.')
+        context['surat'] = data or {}
+        context['rumusan'] = latest(report.instance_id, 'rumusan_kebijakan')
+    elif kind == 'notulen':
+        context['notulen'] = _required(submissions, 'rakor', 'Notulen belum diisi.')
+        letter = next((d for d in (latest(report.instance_id, k) for k in LETTERS) if d), None)
+        context |= {'surat_dasar': letter, 'judul_surat': KINDS[letter.kind] if letter else None}
+    return context, images
+
+
+def _required(submissions, form_key, message):
+    found = _submission_context(_latest(submissions, form_key))
+    if found is None:
+        raise ValidationFailed(message, {'_document': [message]})
+    return found
+
+
+def _photos(instance_id):
+    """The report's photos, scaled down for print (which also drops their metadata)."""
+    rows = db.session.execute(select(Attachment).where(Attachment.instance_id == instance_id)
+                              .order_by(Attachment.id).limit(MAX_PHOTOS_IN_DOCUMENT)).scalars().all()
+    photos, images = [], {}
+    for index, row in enumerate(rows, start=1):
+        key = f'foto-{index}'
+        with Image.open(file_store.path(row.storage_name)) as image:
+            image = image.convert('RGB')
+            image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+            buffer = io.BytesIO()
+            image.save(buffer, 'JPEG', quality=80)
+        images[key] = ('image/jpeg', buffer.getvalue())
+        photos.append({'src': f'image:{key}', 'keterangan': row.caption or '', 'nomor': index})
+    return photos, images
