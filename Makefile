@@ -21,12 +21,14 @@ dev-deps: $(VENV)/bin/python node
 node:
 	npm ci --no-audit --no-fund --loglevel=error
 
-# Debian packages: Chromium for the browser tests, PostgreSQL for the second test run
+# Debian packages: Chromium for the browser tests, PostgreSQL for the second test run, Pango and HarfBuzz
+# for WeasyPrint's PDFs, the Liberation fonts for both
 system-deps:
 	@if ! command -v chromium >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
-	    || ! fc-list | grep -qi liberation; then \
+	    || ! fc-list | grep -qi liberation || ! ldconfig -p | grep -q libharfbuzz-subset; then \
 	  export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
-	  apt-get install -y -qq --no-install-recommends chromium fonts-liberation postgresql >/dev/null; \
+	  apt-get install -y -qq --no-install-recommends chromium fonts-liberation postgresql \
+	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null; \
 	fi
 
 # the scheduler ticks every minute beside the development server and stops with it

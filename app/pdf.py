@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 TEMPLATES = Path(__file__).resolve().parent / 'templates' / 'documents'
 # WeasyPrint reports a refused resource as a warning; keep its font-subsetting chatter out of the logs
@@ -26,8 +26,9 @@ class RefusedResource(ValueError):
 
 class PdfRenderer:
     def __init__(self):
+        # optional fields a step left out render empty (the API may omit them), never as an error
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
-                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                               trim_blocks=True, lstrip_blocks=True)
 
     def init_app(self, app, filters=None, globals_=None):
         self.env.filters.update(filters or {})
@@ -40,14 +41,21 @@ class PdfRenderer:
         """Render `template` with `context`; `images` maps keys to (mime type, bytes)."""
         from weasyprint import HTML  # imported when first needed: it loads Pango and fonts
 
-        images = images or {}
+        fetcher = _images_only(images or {})
+        document = HTML(string=self.html(template, context), url_fetcher=fetcher, base_url='image:').render()
+        return RenderedPdf(document.write_pdf(), len(document.pages))
 
-        def fetch(url):
+
+def _images_only(images):
+    """A URL fetcher that answers `image:<key>` from `images` and refuses every other address."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class ImagesOnly(URLFetcher):
+        def fetch(self, url, headers=None):
             key = url.removeprefix('image:')
             if not url.startswith('image:') or key not in images:
                 raise RefusedResource(f'resource refused: {url[:80]}')
             mime_type, data = images[key]
-            return {'string': data, 'mime_type': mime_type}
+            return URLFetcherResponse(url, data, {'Content-Type': mime_type})
 
-        document = HTML(string=self.html(template, context), url_fetcher=fetch, base_url='image:').render()
-        return RenderedPdf(document.write_pdf(), len(document.pages))
+    return ImagesOnly()

@@ -1,4 +1,6 @@
 """The superadmin's document settings: kop surat, numbering per document type, signers."""
+from types import SimpleNamespace
+
 from wtforms import FormField, HiddenField, StringField, SubmitField
 from wtforms.validators import Optional
 
@@ -52,9 +54,10 @@ DocumentSettingsForm = _settings_form()
 
 
 def settings_to_form_data(settings, version):
-    data = {'kop': settings['kop'], 'version': str(version)}
-    data |= {f'penomoran_{kind}': settings['penomoran'][kind] for kind in KINDS}
-    data |= {f'penandatangan_{kind}': settings['penandatangan'][kind] for kind in SIGNED_KINDS}
+    # a FormField fills its part from an object's attributes, not from a dict
+    data = {'kop': SimpleNamespace(**settings['kop']), 'version': str(version)}
+    data |= {f'penomoran_{kind}': SimpleNamespace(**settings['penomoran'][kind]) for kind in KINDS}
+    data |= {f'penandatangan_{kind}': SimpleNamespace(**settings['penandatangan'][kind]) for kind in SIGNED_KINDS}
     return data
 
 

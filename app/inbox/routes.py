@@ -171,6 +171,8 @@ def _add_errors(form, exc):
     for name, messages in exc.errors.items():
         if name in form:
             form[name].errors = list(form[name].errors) + list(messages)
+        else:  # about the step as a whole (e.g. a document it requires): shown above the form
+            form.form_errors.extend(messages)
     if not exc.errors:
         flash(exc.message, 'danger')
 
