@@ -6,7 +6,7 @@ from datetime import timedelta
 from PIL import Image, ImageDraw
 
 from app import wilayah
-from app.services import queries, users, workflow
+from app.services import documents, queries, users, workflow
 from app.services.attachments import Upload
 from app.timeutil import to_wita, utcnow
 from app.uow import unit_of_work
@@ -74,9 +74,14 @@ STEP_DATA = {
                   'usulan_rakor': 'ya', 'distribusi': 'Bupati; Kapolres; Dandim'},
     'keputusan_ya': {'keputusan': 'ya', 'bentuk_penanganan': 'rakor', 'arahan': 'Segera rakor Forkopimda.'},
     'keputusan_tidak': {'keputusan': 'tidak', 'bentuk_penanganan': None, 'arahan': 'Pantau perkembangan.'},
-    'rakor': {'jenis_surat': 'surat_undangan', 'nomor_surat': None, 'tempat': 'Aula Kesbangpol',
-              'acara': 'Rakor penanganan', 'peserta': 'Forkopimda', 'pembahasan': 'Kronologi dan langkah.',
-              'kesimpulan': 'Mediasi dilaksanakan.', 'rencana_tindak_lanjut': 'Camat memfasilitasi mediasi, 3 hari.'},
+    'rakor': {'tempat': 'Aula Kesbangpol', 'acara': 'Rakor penanganan', 'pimpinan_rapat': 'Kepala Badan Kesbangpol',
+              'notulis': 'Staf Bidang Kewaspadaan Dini', 'peserta': 'Kapolres Balangan\nDandim 1001\nCamat',
+              'pembahasan': 'Kronologi dan langkah.', 'kesimpulan': 'Mediasi dilaksanakan.',
+              'rencana_tindak_lanjut': [{'tindakan': 'Memfasilitasi mediasi warga', 'penanggung_jawab': 'Camat',
+                                         'batas_waktu': None}]},
+    'surat_undangan': {'sifat': 'segera', 'lampiran': '-', 'hal': 'Undangan Rapat Koordinasi',
+                       'kepada': 'Kapolres Balangan\nDandim 1001\nCamat', 'tempat': 'Aula Kesbangpol',
+                       'acara': 'Rakor penanganan', 'tembusan': 'Bupati Balangan'},
 }
 
 PATHS = {
@@ -93,9 +98,16 @@ ACTORS = {'verifikasi': 'verifikator1', 'publikasi': 'administrator1', 'keputusa
 def _advance(instance_id, step, actor, config):
     data = dict(STEP_DATA[step])
     if step == 'rakor':
-        data['waktu_kegiatan'] = to_wita(utcnow() + timedelta(days=2)).replace(microsecond=0).isoformat()
+        # the rakor step requires its invitation; the notulen follows it
+        meeting = to_wita(utcnow() + timedelta(days=2)).replace(microsecond=0)
+        letter = STEP_DATA['surat_undangan'] | {'waktu_kegiatan': meeting.isoformat()}
+        documents.generate(instance_id, 'surat_undangan', actor, data=letter)
+        data['waktu_kegiatan'] = meeting.isoformat()
+        data['rencana_tindak_lanjut'] = [{**row, 'batas_waktu': (meeting + timedelta(days=3)).date().isoformat()}
+                                         for row in data['rencana_tindak_lanjut']]
     task = queries.open_tasks(instance_id)[0]
     workflow.complete_task(task.id, actor, workflow.Submission(data=data))
+    documents.produce_outputs(instance_id, actor)
 
 
 def create_samples(count, config, progress=lambda n: None, seed=2026):

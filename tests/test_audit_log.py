@@ -199,7 +199,7 @@ def test_auditors_get_403_on_every_write_route(app):
                    'notifications.read_all'}
     instance = helpers.Api(app.test_client(), 'agen1').file_report()
     real_ids = {'task_id': instance['tasks'][0]['id'], 'instance_id': instance['id'], 'process_id': 'sikanda',
-                'version': 1}
+                'version': 1, 'document_id': 1, 'action_id': 1}
     web, api = app.test_client(), helpers.Api(app.test_client(), 'auditor1')
     helpers.web_login(web, 'auditor1')
     token = helpers.csrf_from(web.get('/tugas').get_data(as_text=True))

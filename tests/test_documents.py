@@ -390,7 +390,7 @@ class TestFollowUpsAndSettings:
                             form_url='/tindak-lanjut')
         assert response.status_code == 302
         still_open = client.get('/tindak-lanjut').get_data(as_text=True)
-        assert '>Memfasilitasi mediasi warga</td>' not in still_open and '>Patroli dialogis</td>' in still_open
+        assert '>Memfasilitasi mediasi warga</div>' not in still_open and '>Patroli dialogis</div>' in still_open
         done = client.get('/tindak-lanjut?status=selesai').get_data(as_text=True)
         assert 'Mediasi berhasil.' in done and 'H. Abdul Hadi' in done
         again = web_post(client, f'/tindak-lanjut/{first}/selesai', {}, form_url='/tindak-lanjut')

@@ -6,7 +6,7 @@ from app.documents import bp
 from app.documents.forms import DocumentSettingsForm, form_to_settings, settings_to_form_data
 from app.extensions import file_store
 from app.inbox.forms import TaskActionForm
-from app.roles import SUPERADMIN
+from app.roles import ADMINISTRATOR, SUPERADMIN
 from app.services import document_settings, documents, follow_ups, views
 from app.services.errors import ValidationFailed
 from app.timeutil import to_wita, utcnow
@@ -31,7 +31,7 @@ def download(document_id):
 
 
 @bp.route('/dokumen/<int:document_id>/buat-ulang', methods=['POST'])
-@login_required
+@roles_required(ADMINISTRATOR)
 def regenerate(document_id):
     if TaskActionForm().validate_on_submit():
         with unit_of_work():

@@ -135,13 +135,42 @@ def test_full_sop_on_a_phone(open_as, live_server):
 
     # -- Administrator: rakor -------------------------------------------------------------------------
     open_task(admin, base, 'Rakor / Penanganan Lanjutan', shot='inbox-administrator-rakor.png')
-    admin.get_by_label('Surat Undangan rakor').check()
-    for name, value in helpers.RAKOR.items():
-        if name != 'jenis_surat':
-            admin.locator(f'#{name}').fill(value)
+    expect(admin.get_by_role('status')).to_contain_text('Tahap ini mensyaratkan Surat Undangan')
+    admin.get_by_role('link', name='Buat Surat Undangan').click()
+    expect(admin.get_by_role('heading', level=1)).to_contain_text('Surat Undangan')
+    admin.get_by_label('Sifat').select_option('segera')
+    for name in ('kepada', 'waktu_kegiatan', 'tempat', 'acara', 'tembusan'):
+        admin.locator(f'#{name}').fill(helpers.INVITATION[name])
+    check_page(admin, 'buat surat undangan')
+    screenshot(admin, 'surat-undangan-form.png')
+    admin.get_by_role('button', name='Buat Surat Undangan').click()
+    expect(admin.get_by_role('status').filter(has_text='sudah dibuat')).to_contain_text('Buka PDF')
+    expect(admin.locator('#tempat')).to_have_value('Aula Kesbangpol')   # the notulen starts from the letter
+    for name in ('pimpinan_rapat', 'notulis', 'peserta', 'pembahasan', 'kesimpulan'):
+        admin.locator(f'#{name}').fill(helpers.RAKOR[name])
+    for name in ('tindakan', 'penanggung_jawab', 'batas_waktu'):
+        admin.locator(f'#rencana_tindak_lanjut-0-{name}').fill(helpers.RAKOR[f'rencana_tindak_lanjut-0-{name}'])
+    admin.get_by_role('button', name='Tambah baris').click()   # a third row, empty and focused
+    expect(admin.locator('#rencana_tindak_lanjut-2-tindakan')).to_be_focused()
+    admin.locator('#rencana_tindak_lanjut-2-tindakan').fill('Patroli dialogis')
+    admin.locator('#rencana_tindak_lanjut-2-penanggung_jawab').fill('Polsek Paringin')
+    admin.locator('#rencana_tindak_lanjut-2-batas_waktu').fill('2026-12-05')
+    admin.mouse.move(0, 0)   # no hover colour half-way through its transition while axe measures contrast
+    admin.wait_for_timeout(300)
+    check_page(admin, 'rakor dengan surat dan notulen')
     submit_task(admin, base, 'Simpan notulen dan selesaikan', 'Rakor / Penanganan Lanjutan')
     expect(admin.get_by_role('heading', name='Tidak ada tugas terbuka')).to_be_visible()
     check_page(admin, 'kotak tugas administrator (kosong)')
+    admin.goto(f'{base}/laporan')
+    admin.get_by_role('link', name=JUDUL).click()
+    documents = admin.get_by_role('region', name='Dokumen resmi')
+    for title in ('Laporan Informasi', 'Rumusan Kebijakan', 'Surat Undangan', 'Notulen Rapat'):
+        expect(documents.get_by_role('link', name=f'Buka PDF {title}')).to_be_visible()
+    expect(admin.get_by_role('region', name='Rencana tindak lanjut')).to_contain_text('Polsek Paringin')
+    check_page(admin, 'detail laporan dengan dokumen')
+    screenshot(admin, 'laporan-dokumen.png')
+    pdf = admin.request.get(base + documents.get_by_role('link', name='Buka PDF Notulen Rapat').get_attribute('href'))
+    assert pdf.status == 200 and pdf.headers['content-type'] == 'application/pdf' and pdf.body()[:5] == b'%PDF-'
 
     # -- Agen: "Laporan saya" through the phone menu --------------------------------------------------
     open_inbox(agen, base)
