@@ -86,9 +86,9 @@ def walk_to_rakor(bentuk='rakor'):
     return instance_id
 
 
-def this_month_number(kode, sequence):
+def this_month_number(kode, sequence, mark=''):
     today = to_wita(utcnow())
-    return f'{kode}/{sequence}/KESBANGPOL/{ROMAN[today.month - 1]}/{today.year}'
+    return f'{kode}/{sequence}/{mark}KESBANGPOL/{ROMAN[today.month - 1]}/{today.year}'
 
 
 @pytest.mark.usefixtures('ctx')
@@ -99,7 +99,7 @@ class TestDocumentText:
         [made] = act(instance_id, 'verifikator1', helpers.VERIFY_YES)
         text, reader = pdf_text(made)
         words = flat(text)
-        assert made.kind == 'laporan_informasi' and made.nomor == this_month_number('300.1.4', 1)
+        assert made.kind == 'laporan_informasi' and made.nomor == this_month_number('300.1.4', 1, 'LI/')
         assert f'Nomor: {made.nomor}' in words
         assert 'PEMERINTAH KABUPATEN BALANGAN' in words and 'BADAN KESATUAN BANGSA DAN POLITIK' in words
         # the 5W1H facts, the grading, the decision and the signer

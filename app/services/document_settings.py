@@ -35,8 +35,8 @@ DEFAULTS = {
         'kota': 'Paringin',
     },
     'penomoran': {
-        'laporan_informasi': {'kode': '300.1.4', 'pola': DEFAULT_PATTERN},
-        'rumusan_kebijakan': {'kode': '300.1.4', 'pola': DEFAULT_PATTERN},
+        'laporan_informasi': {'kode': '300.1.4', 'pola': '{kode}/{nomor}/LI/KESBANGPOL/{bulan_romawi}/{tahun}'},
+        'rumusan_kebijakan': {'kode': '300.1.4', 'pola': '{kode}/{nomor}/RK/KESBANGPOL/{bulan_romawi}/{tahun}'},
         'surat_undangan': {'kode': '005', 'pola': DEFAULT_PATTERN},
         'surat_perintah_tugas': {'kode': '800.1.11.1', 'pola': DEFAULT_PATTERN},
         'notulen': {'kode': '000.1.5', 'pola': DEFAULT_PATTERN},
