@@ -26,6 +26,7 @@ from forms import FORM_CATALOG  # noqa: E402
 from tests import helpers  # noqa: E402
 
 OUT = ROOT / 'docs' / 'dokumen'
+PDFTOPPM = shutil.which('pdftoppm')
 SIGNER = {'jabatan': 'Kepala Badan Kesatuan Bangsa dan Politik', 'nama': 'NAMA KEPALA BADAN (contoh)',
           'pangkat': 'Pembina Utama Muda (IV/c)', 'nip': '19700101 199503 1 001'}
 NOTULEN = {'waktu_kegiatan': '2026-11-30T09:00:00+08:00', 'tempat': 'Aula Kesbangpol Kabupaten Balangan',
@@ -73,6 +74,8 @@ def walk(bentuk, letter):
 
 
 def main():
+    if PDFTOPPM is None:
+        sys.exit('pdftoppm not found: apt-get install poppler-utils')
     workdir = Path(tempfile.mkdtemp())
     url = f'sqlite:///{workdir / "contoh.db"}'
     app = create_app({'SIKANDA_ENV': 'development', 'DATABASE_URL': url, 'SQLALCHEMY_DATABASE_URI': url,
@@ -93,7 +96,8 @@ def main():
         for document in made:
             target = OUT / f'{document.kind}.pdf'
             shutil.copy(file_store.path(document.storage_name), target)
-            subprocess.run(['pdftoppm', '-r', '60', '-png', '-f', '1', '-l', '1', '-singlefile', str(target),
+            # fixed arguments: our own file names only
+            subprocess.run([PDFTOPPM, '-r', '60', '-png', '-f', '1', '-l', '1', '-singlefile', str(target),  # noqa: S603
                             str(OUT / document.kind)], check=True)
             target.unlink()
             print(f'{document.kind}: {document.nomor}, {document.pages} halaman -> docs/dokumen/{document.kind}.png')

@@ -1,11 +1,11 @@
 """Forms for the letters a YA decision calls for (Surat Undangan, Surat Perintah Tugas)."""
 from wtforms import DateTimeLocalField, FieldList, Form, FormField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Optional, StopValidation
+from wtforms.validators import Optional
 
 from . import choices as c
 from .base import SikandaForm, TaskForm
 from .tasks import DATETIME_FORMATS
-from .validators import max_length, required
+from .validators import CompleteRows, max_length, required
 
 
 def _lines(label, optional=False, **kw):
@@ -45,16 +45,11 @@ class SuratPerintahTugasForm(LetterForm):
     kind = 'surat_perintah_tugas'
     hal = StringField('Hal', default='Perintah Tugas Penanganan Lapangan', validators=[required(), max_length(200)])
     dasar = _lines('Dasar (satu per baris)')
-    petugas = FieldList(FormField(PetugasRow), label='Kepada (yang ditugaskan)', min_entries=2, max_entries=20)
+    petugas = FieldList(FormField(PetugasRow), label='Kepada (yang ditugaskan)', min_entries=2, max_entries=20,
+                        validators=[CompleteRows(('nama', 'jabatan'), 'Isi minimal satu orang yang ditugaskan.',
+                                                 'Setiap orang yang ditugaskan perlu nama dan jabatan.')])
     untuk = _lines('Untuk (tugas yang harus dilaksanakan)')
     submit = SubmitField('Buat Surat Perintah Tugas')
-
-    def validate_petugas(self, field):
-        filled = [entry.form for entry in field if any(f.data for f in entry.form)]
-        if not filled:
-            raise StopValidation('Isi minimal satu orang yang ditugaskan.')
-        if any(not (row.nama.data and row.jabatan.data) for row in filled):
-            raise StopValidation('Setiap orang yang ditugaskan perlu nama dan jabatan.')
 
 
 class FollowUpDoneForm(SikandaForm):

@@ -26,7 +26,7 @@ from app.timeutil import from_wita, utcnow
 
 from . import choices as c
 from .base import TaskForm
-from .validators import RequiredIf, between, max_length, required
+from .validators import CompleteRows, RequiredIf, between, max_length, required
 
 DATETIME_FORMATS = ['%Y-%m-%dT%H:%M', '%Y-%m-%dT%H:%M:%S']
 
@@ -197,16 +197,11 @@ class RakorForm(TaskForm):
     peserta = _text('Peserta yang hadir (satu per baris)')
     pembahasan = _text('Notulen: pembahasan')
     kesimpulan = _text('Notulen: kesimpulan / keputusan')
-    rencana_tindak_lanjut = FieldList(FormField(TindakLanjutRow), label='Rencana tindak lanjut', min_entries=2,
-                              max_entries=20)
+    rencana_tindak_lanjut = FieldList(
+        FormField(TindakLanjutRow), label='Rencana tindak lanjut', min_entries=2, max_entries=20,
+        validators=[CompleteRows(('tindakan', 'penanggung_jawab', 'batas_waktu'),
+                                 'Isi minimal satu rencana tindak lanjut.',
+                                 'Setiap rencana tindak lanjut perlu tindakan, penanggung jawab dan batas waktu.')])
     submit = SubmitField('Simpan notulen dan selesaikan')
     # the invitation or assignment letter already says when, where and what
     carried_over = ('waktu_kegiatan', 'tempat', 'acara')
-
-    def validate_rencana_tindak_lanjut(self, field):
-        rows = [entry.form for entry in field]
-        filled = [row for row in rows if any(f.data for f in row)]
-        if not filled:
-            raise StopValidation('Isi minimal satu rencana tindak lanjut.')
-        if any(not (row.tindakan.data and row.penanggung_jawab.data and row.batas_waktu.data) for row in filled):
-            raise StopValidation('Setiap rencana tindak lanjut perlu tindakan, penanggung jawab dan batas waktu.')

@@ -37,3 +37,18 @@ class RequiredIf:
             return  # optional here, but what was written is kept and still checked (e.g. its length)
         field.data = None
         raise StopValidation()
+
+
+class CompleteRows:
+    """A list of rows (FieldList of FormField): at least one row filled in, and every filled row has
+    the `needed` sub-fields; rows left blank are ignored."""
+
+    def __init__(self, needed, empty_message, incomplete_message):
+        self.needed, self.empty_message, self.incomplete_message = needed, empty_message, incomplete_message
+
+    def __call__(self, form, field):
+        filled = [entry.form for entry in field if any(sub.data for sub in entry.form)]
+        if not filled:
+            raise StopValidation(self.empty_message)
+        if any(not all(row[name].data for name in self.needed) for row in filled):
+            raise StopValidation(self.incomplete_message)
