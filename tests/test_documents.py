@@ -450,3 +450,35 @@ class TestFollowUpsAndSettings:
             assert [d.kind for d in documents.for_instance(instance_id)] == ['laporan_informasi']
             assert documents.instances_missing_outputs() == []
             assert run_tick(utcnow()).documents == 0
+
+
+def test_the_letter_and_the_notulen_through_the_api(app, client):
+    with app.app_context():
+        instance_id = walk_to_rakor()
+    api = Api(client, 'administrator1')
+    [task] = api.get(f'/instances/{instance_id}').get_json()['tasks']
+    described = api.get(f'/tasks/{task["id"]}').get_json()
+    assert described['letter']['kind'] == 'surat_undangan' and described['letter']['document'] is None
+    assert {'kepada', 'waktu_kegiatan', 'tempat', 'acara'} <= {f['name'] for f in described['letter']['fields']}
+    rows = next(f for f in described['fields'] if f['name'] == 'rencana_tindak_lanjut')
+    assert rows['type'] == 'list' and [f['name'] for f in rows['fields']] == ['tindakan', 'penanggung_jawab',
+                                                                              'batas_waktu']
+    notulen = {k: v for k, v in helpers.RAKOR.items() if not k.startswith('rencana')} | {
+        'rencana_tindak_lanjut': [{'tindakan': 'Mediasi', 'penanggung_jawab': 'Camat', 'batas_waktu': '2026-12-03'}]}
+    refused = api.post(f'/tasks/{task["id"]}/complete', json=notulen)
+    assert refused.status_code == 422 and '_document' in refused.get_json()['errors']
+    assert api.post(f'/tasks/{task["id"]}/letter', json={'tempat': 'Aula'}).status_code == 422
+    letter = api.post(f'/tasks/{task["id"]}/letter', json=helpers.INVITATION)
+    assert letter.status_code == 201 and letter.get_json()['kind'] == 'surat_undangan'
+    assert api.get(f'/tasks/{task["id"]}').get_json()['letter']['document']['id'] == letter.get_json()['id']
+    again = api.post(f'/tasks/{task["id"]}/letter', json=helpers.INVITATION | {'tempat': 'Pendopo Bupati'})
+    assert (again.get_json()['nomor'], again.get_json()['version']) == (letter.get_json()['nomor'], 2)
+    done = api.post(f'/tasks/{task["id"]}/complete', json=notulen)
+    assert done.status_code == 200, done.get_json()
+    assert [d['kind'] for d in done.get_json()['documents']] == ['notulen']
+    with app.app_context():
+        [action] = follow_ups.for_instance(instance_id)
+        assert (action.tindakan, action.penanggung_jawab, action.batas_waktu.isoformat()) == (
+            'Mediasi', 'Camat', '2026-12-03')
+        notulen_pdf = flat(pdf_text(documents.latest(instance_id, 'notulen'))[0])
+        assert again.get_json()['nomor'] in notulen_pdf.replace(' ', '')   # the notulen cites its letter
