@@ -386,6 +386,7 @@ class TestFollowUpsAndSettings:
         web_login(client, 'pimpinan1')
         page = client.get('/tindak-lanjut').get_data(as_text=True)
         assert 'Memfasilitasi mediasi warga' in page and 'Patroli dialogis' in page
+        assert 'Tindak lanjut rakor</a>: 2 terbuka.' in client.get('/dasbor').get_data(as_text=True)
         response = web_post(client, f'/tindak-lanjut/{first}/selesai', {'catatan': 'Mediasi berhasil.'},
                             form_url='/tindak-lanjut')
         assert response.status_code == 302

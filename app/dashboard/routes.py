@@ -8,7 +8,7 @@ from flask_login import current_user
 from app.auth.decorators import roles_required
 from app.dashboard import bp
 from app.dashboard.forms import PeriodForm
-from app.services import audit
+from app.services import audit, follow_ups
 from app.services import compliance as compliance_service
 from app.services import dashboard as dashboard_service
 from app.uow import unit_of_work
@@ -61,6 +61,7 @@ def index():
     if form.validate():
         figures = dashboard_service.summary(current_user, form.period(), CODE_LISTS)
     return render_template('dashboard/index.html', form=form, figures=figures, levels=dict(choices.ESKALASI),
+                           follow_up_counts=follow_ups.open_counts(current_user),
                            high=figures.count_of('eskalasi', HIGH_LEVELS) if figures else 0,
                            charts=_dashboard_charts(figures) if figures and figures.total else {})
 

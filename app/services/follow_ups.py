@@ -1,7 +1,7 @@
 """Follow-up actions decided in a rakor: recorded from its Notulen, tracked until someone marks them done."""
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 
 from app.extensions import db
 from app.models import FollowUpAction, Report
@@ -41,6 +41,17 @@ def listing(user, status='terbuka'):
     elif status == 'selesai':
         query = query.where(FollowUpAction.status == FOLLOW_UP_DONE)
     return db.session.execute(query.limit(500)).all()
+
+
+def open_counts(user):
+    """(open, late) follow-ups on the reports the user may read, for the leadership's dashboard."""
+    today = to_wita(utcnow()).date()
+    late = case((FollowUpAction.batas_waktu < today, 1), else_=0)
+    row = db.session.execute(
+        select(func.count(FollowUpAction.id), func.coalesce(func.sum(late), 0))
+        .join(Report, Report.instance_id == FollowUpAction.instance_id)
+        .where(FollowUpAction.status == FOLLOW_UP_OPEN, reports.visible_clause(user))).one()
+    return int(row[0]), int(row[1])
 
 
 def for_instance(instance_id):
