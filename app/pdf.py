@@ -4,6 +4,7 @@ The renderer fetches nothing on its own: the only resources a document may use a
 caller hands over (`image:<key>`), so text entered by users can never make it read a file or a URL.
 """
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,12 @@ class RefusedResource(ValueError):
     pass
 
 
+def css_text(value):
+    """Text placed inside a CSS string (the page footer): only characters that cannot end the string,
+    escape or start a new rule. HTML escaping does not help inside <style>."""
+    return re.sub(r'[^A-Za-z0-9 ./_()-]', '', str(value))  # nothing left for autoescaping to change
+
+
 class PdfRenderer:
     def __init__(self):
         # optional fields a step left out render empty (the API may omit them), never as an error
@@ -31,7 +38,7 @@ class PdfRenderer:
                                trim_blocks=True, lstrip_blocks=True)
 
     def init_app(self, app, filters=None, globals_=None):
-        self.env.filters.update(filters or {})
+        self.env.filters.update(filters or {}, css_text=css_text)
         self.env.globals.update(globals_ or {})
 
     def html(self, template, context):

@@ -103,12 +103,26 @@ def _work_off_tasks(now, holder, report, find_due, action, counter):
 
 
 def _produce_missing_documents(holder, report):
-    """Documents whose rendering failed after their step (the step itself stands): made again here."""
+    """Documents whose rendering failed after their step (the step itself stands): tried again here, one
+    per transaction; each failure is recorded, so a broken one waits and is given up after a few tries."""
     with unit_of_work():
-        missing = documents.instances_missing_outputs()
-    for instance_id in missing:
-        made = _item(holder, report, documents.produce_outputs, instance_id, None)
-        report.documents += len(made or ())
+        missing = {instance_id: documents.missing_kinds(instance_id)
+                   for instance_id in documents.instances_missing_outputs()}
+    for instance_id, kinds in missing.items():
+        for kind in kinds:
+            try:
+                with unit_of_work():
+                    if not scheduler.renew_lease(holder):
+                        raise LeaseLost()
+                    made = documents.make_missing(instance_id, kind, None)
+            except STOP:
+                raise
+            except Exception as exc:  # noqa: BLE001 - recorded; the next tick decides whether to retry
+                log.exception('tick: dokumen %s laporan %s gagal', kind, instance_id)
+                report.problems.append(f'dokumen {kind} laporan {instance_id}: {exc}')
+                _item(holder, report, documents.record_failure, instance_id, kind, exc)
+                continue
+            report.documents += made is not None
 
 
 def _deliver_emails(holder, report):

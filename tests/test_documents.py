@@ -10,8 +10,8 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from app.extensions import db, file_store
-from app.models import AuditEvent, Document, DocumentCounter, FollowUpAction
-from app.services import document_settings, documents, follow_ups, queries, users, workflow
+from app.models import Attachment, AuditEvent, Document, DocumentCounter, FollowUpAction, Notification, Setting
+from app.services import audit, document_settings, documents, follow_ups, queries, users, workflow
 from app.services.attachments import Upload
 from app.services.errors import ConflictError, ValidationFailed
 from app.timeutil import to_wita, utcnow
@@ -483,3 +483,109 @@ def test_the_letter_and_the_notulen_through_the_api(app, client):
             'Mediasi', 'Camat', '2026-12-03')
         notulen_pdf = flat(pdf_text(documents.latest(instance_id, 'notulen'))[0])
         assert again.get_json()['nomor'] in notulen_pdf.replace(' ', '')   # the notulen cites its letter
+
+
+@pytest.mark.usefixtures('ctx')
+class TestSafety:
+    @pytest.mark.parametrize('pattern, kode', [
+        ('{nomor}/{tahun}\\', '005'),                      # a backslash would end the footer's CSS string
+        ('{nomor}/{tahun}\n}} .kop{{display:none}}', ''),  # a new CSS rule
+        ('{nomor}/"{tahun}', ''),
+        ('{nomor}/{tahun}', '005\n'),                     # a line break would also break the file name
+        ('{kode}/{kode}/{kode}/{kode}/{nomor}/{tahun}', 'A' * 30),  # longer than the column
+    ])
+    def test_patterns_that_could_break_the_document_are_refused(self, pattern, kode):
+        assert document_settings.pattern_problem(pattern, kode) is not None
+        settings = document_settings.current()
+        settings['penomoran']['surat_undangan'] = {'kode': kode, 'pola': pattern}
+        with pytest.raises(ValidationFailed), unit_of_work():
+            document_settings.save(settings, user('superadmin1'), document_settings.version())
+
+    def test_steps_before_documents_began_are_not_backfilled(self):
+        instance_id = file_report()
+        with unit_of_work():
+            [task] = queries.open_tasks(instance_id)
+            workflow.complete_task(task.id, user('verifikator1'), workflow.Submission(data=helpers.VERIFY_YES))
+        assert documents.missing_kinds(instance_id) == ['laporan_informasi']
+        with unit_of_work():   # as if the upgrade that brought documents ran after this verification
+            db.session.merge(Setting(key=documents.SINCE_KEY, value={'sejak': utcnow().isoformat()},
+                                     updated_at=utcnow()))
+        assert documents.missing_kinds(instance_id) == [] and documents.instances_missing_outputs() == []
+        [made] = act(instance_id, 'administrator1', helpers.PUBLISH)   # a step after the upgrade: its own
+        assert made.kind == 'rumusan_kebijakan'
+
+    def test_a_document_that_keeps_failing_waits_then_is_given_up(self, monkeypatch):
+        from app.tick import run_tick
+        instance_id = file_report()
+        with unit_of_work():
+            [task] = queries.open_tasks(instance_id)
+            workflow.complete_task(task.id, user('verifikator1'), workflow.Submission(data=helpers.VERIFY_YES))
+        photo = db.session.execute(select(Attachment)).scalar_one()
+        file_store.path(photo.storage_name).unlink()   # the render cannot read the photo any more
+        start = utcnow()
+
+        def failures():
+            return db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                     .where(AuditEvent.action == 'document.failed'))
+        for attempt in range(1, documents.MAX_ATTEMPTS + 1):
+            later = start + documents.RETRY_AFTER * attempt * 1.1
+            for clock in (documents, audit):   # the failure's time and the retry's clock move together
+                monkeypatch.setattr(clock, 'utcnow', lambda at=later: at)
+            assert run_tick(later).documents == 0
+            assert failures() == attempt
+            assert run_tick(later).documents == 0 and failures() == attempt   # no retry before its time
+        monkeypatch.setattr(documents, 'utcnow', lambda: start + documents.RETRY_AFTER * 20)
+        assert documents.instances_missing_outputs() == []                    # given up
+        [notice] = db.session.execute(select(Notification).where(Notification.kind == 'dokumen_gagal')).scalars()
+        assert notice.user_id == user('administrator1').id and 'Laporan Informasi' in notice.title
+
+    def test_portrait_photos_stay_upright(self):
+        from PIL import Image
+        buffer = io.BytesIO()
+        exif = Image.Exif()
+        exif[0x0112] = 6                        # "rotate 90°": how phones store a portrait photo
+        Image.new('RGB', (400, 200), (90, 90, 90)).save(buffer, 'JPEG', exif=exif)
+        with unit_of_work():
+            instance = workflow.start_report(user('agen1'))
+            [task] = queries.open_tasks(instance.id)
+            data = {k: v for k, v in helpers.REPORT.items() if k != 'kecamatan'}
+            workflow.complete_task(task.id, user('agen1'), workflow.Submission(
+                data=data | {'waktu_kejadian': '2026-11-27T14:30:00+08:00'},
+                photos=[Upload('tegak.jpg', buffer.getvalue())], photo_caption='Foto tegak'))
+        [made] = act(instance.id, 'verifikator1', helpers.VERIFY_YES)
+        reader = pdf_text(made)[1]
+        sizes = {image.image.size for page in reader.pages for image in page.images}
+        assert sizes == {(200, 400)}
+
+
+def test_two_letters_at_once_make_one_numbered_version_each(app, db_dialect):
+    from tests.test_concurrency import race
+    with app.app_context():
+        instance_id = walk_to_rakor()
+        [task] = queries.open_tasks(instance_id)
+        task_id = task.id
+    clients = [Api(app.test_client(), 'administrator1') for _ in range(2)]
+    responses = race(app, [lambda c=c: c.post(f'/tasks/{task_id}/letter', json=helpers.INVITATION) for c in clients])
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses in ([201, 201], [201, 409]), [r.get_json() for r in responses]
+    with app.app_context():
+        rows = db.session.execute(select(Document.version, Document.sequence, Document.nomor)
+                                  .where(Document.kind == 'surat_undangan')).all()
+        assert sorted(version for version, _, _ in rows) == list(range(1, statuses.count(201) + 1))
+        assert {(sequence, nomor) for _, sequence, nomor in rows} == {(1, rows[0][2])}
+
+
+def test_the_back_link_after_closing_a_follow_up_stays_on_this_site(app, client):
+    with app.app_context():
+        instance_id = walk_to_rakor()
+        with unit_of_work():
+            documents.generate(instance_id, 'surat_undangan', user('administrator1'), data=helpers.INVITATION)
+        act(instance_id, 'administrator1', notulen_data())
+        first, second = (a.id for a in follow_ups.for_instance(instance_id))
+    web_login(client, 'administrator1')
+    response = web_post(client, f'/tindak-lanjut/{first}/selesai', {'kembali': '/\t/evil.example/x'},
+                        form_url='/tindak-lanjut')
+    assert response.headers['Location'] == '/tindak-lanjut'
+    response = web_post(client, f'/tindak-lanjut/{second}/selesai', {'kembali': f'/laporan/{instance_id}'},
+                        form_url='/tindak-lanjut')
+    assert response.headers['Location'] == f'/laporan/{instance_id}'

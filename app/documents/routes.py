@@ -1,3 +1,5 @@
+import re
+
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
@@ -23,7 +25,7 @@ def download(document_id):
     if not result.allowed:
         abort(403)
     document = result.document
-    filename = f'{document.kind}-{document.nomor}-v{document.version}.pdf'.replace('/', '_')
+    filename = re.sub(r'[^A-Za-z0-9._-]', '_', f'{document.kind}-{document.nomor}-v{document.version}.pdf')
     response = send_file(file_store.path(document.storage_name), mimetype='application/pdf',
                          download_name=filename, as_attachment=request.args.get('unduh') == '1')
     response.headers['Cache-Control'] = 'private, no-store'
@@ -80,14 +82,13 @@ def follow_up_list():
 def follow_up_done(action_id):
     form = FollowUpDoneForm()
     if not form.validate_on_submit():
-        abort(400)
+        flash('Tindak lanjut belum ditandai: ' + ' '.join(sum(form.errors.values(), [])), 'danger')
+        return redirect(_local_path(request.form.get('kembali', '')) or url_for('documents.follow_up_list'))
     with unit_of_work():
         action = follow_ups.mark_done(action_id, current_user, (form.catatan.data or '').strip())
         message = f'Tindak lanjut "{action.tindakan}" ditandai selesai.'
     flash(message, 'success')
-    back = request.form.get('kembali', '')
-    # only a path on this site: never an address elsewhere
-    return redirect(back if back.startswith('/') and not back.startswith('//') else url_for('documents.follow_up_list'))
+    return redirect(_local_path(request.form.get('kembali', '')) or url_for('documents.follow_up_list'))
 
 
 @bp.route('/pengaturan/dokumen', methods=['GET', 'POST'])
@@ -99,7 +100,7 @@ def settings():
     elif form.validate_on_submit():
         try:
             with unit_of_work():
-                document_settings.save(form_to_settings(form), current_user, int(form.version.data or 0))
+                document_settings.save(form_to_settings(form), current_user, _version(form.version.data))
             flash('Pengaturan dokumen disimpan. Dokumen berikutnya memakai pengaturan ini.', 'success')
             return redirect(url_for('documents.settings'))
         except ValidationFailed as exc:
@@ -107,6 +108,21 @@ def settings():
                 form[name.replace('-', '_')].pola.errors = list(messages)
     return render_template('documents/settings.html', form=form, example=_examples(form)), \
         422 if form.errors else 200
+
+
+def _local_path(value):
+    """`value` if it is a path on this site (the page a form came from), else None: never an address
+    elsewhere, including the forms browsers read as one (//host, /\\host, control characters)."""
+    if re.fullmatch(r'/[A-Za-z0-9/_.?=&%-]*', value) and not value.startswith('//'):
+        return value
+    return None
+
+
+def _version(text):
+    try:
+        return int(text or 0)
+    except ValueError:
+        abort(400)
 
 
 def _examples(form):

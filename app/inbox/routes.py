@@ -9,6 +9,7 @@ from app.roles import ADMINISTRATOR, AGEN, PIMPINAN, READ_ALL_ROLES
 from app.services import audit, documents, follow_ups, queries, views, workflow
 from app.services.attachments import Upload
 from app.services.errors import ValidationFailed
+from app.step_documents import make_step_documents
 from app.uow import unit_of_work
 from forms import LaporanInformasiForm, form_for_task
 from forms.documents import FollowUpDoneForm
@@ -134,18 +135,11 @@ def attachment(attachment_id):
 
 
 def _produce_documents(instance_id):
-    """The step's official documents, in their own transaction: the completed step stands even if
-    rendering fails, and the scheduler's tick makes what is still missing."""
-    try:
-        with unit_of_work():
-            made = documents.produce_outputs(instance_id, current_user)
-            names = [f'{documents.KINDS[d.kind]} nomor {d.nomor}' for d in made]
-    except Exception:
-        current_app.logger.exception('documents of instance %s not generated', instance_id)
+    made, failed = make_step_documents(instance_id, current_user)
+    if made:
+        flash('Dokumen dibuat: ' + ', '.join(f'{documents.KINDS[d.kind]} nomor {d.nomor}' for d in made) + '.', 'info')
+    if failed:
         flash('Dokumen resmi belum dapat dibuat; sistem akan mencoba lagi dalam beberapa menit.', 'warning')
-        return
-    if names:
-        flash('Dokumen dibuat: ' + ', '.join(names) + '.', 'info')
 
 
 def _complete(form, action):

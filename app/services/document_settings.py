@@ -2,6 +2,7 @@
 import copy
 import re
 import string
+from datetime import date
 
 from app.extensions import db
 from app.models import Setting
@@ -23,6 +24,9 @@ SIGNED_KINDS = ('laporan_informasi', 'rumusan_kebijakan', 'surat_undangan', 'sur
 PLACEHOLDERS = ('kode', 'nomor', 'bulan', 'bulan_romawi', 'tahun')
 ROMAN_MONTHS = ('I', 'II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'IX', 'X', 'XI', 'XII')
 PADDING = re.compile(r'0[1-9]')
+# what may stand around the placeholders and in a code: it is printed, and used in a file name
+SAFE_TEXT = re.compile(r'[A-Za-z0-9 ./_-]*')
+MAX_NUMBER_LENGTH = 120  # documents.nomor
 DEFAULT_PATTERN = '{kode}/{nomor}/KESBANGPOL/{bulan_romawi}/{tahun}'
 
 # classification codes and names are the regency's to set: these are starting values
@@ -66,9 +70,9 @@ def version():
 
 
 def save(value, user, expected_version):
-    """Store new settings; a page opened before someone else's change gets a conflict."""
+    """Store new settings; a page opened before someone else's save gets a conflict."""
     errors = {f'penomoran-{kind}': [problem] for kind, entry in value.get('penomoran', {}).items()
-              if (problem := pattern_problem(entry.get('pola', '')))}
+              if (problem := pattern_problem(entry.get('pola', ''), entry.get('kode', '')))}
     if errors:
         raise ValidationFailed('Pola penomoran tidak valid', errors)
     row = db.session.get(Setting, KEY)
@@ -85,23 +89,31 @@ def save(value, user, expected_version):
     return row
 
 
-def pattern_problem(pattern):
-    """Why a numbering pattern cannot be used, or None. Only our placeholders, each plain, except the
-    number, which may be zero-padded ({nomor:03})."""
+def pattern_problem(pattern, kode=''):
+    """Why a numbering pattern (with its classification code) cannot be used, or None. Only our
+    placeholders, each plain except the number, which may be zero-padded ({nomor:03}); plain letters,
+    digits and . / _ - around them; and the longest number it makes must fit its column."""
+    if not SAFE_TEXT.fullmatch(kode or ''):
+        return 'Kode klasifikasi hanya boleh huruf, angka, titik, garis miring, garis bawah atau tanda minus.'
     try:
-        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(pattern) if name is not None]
+        fields = [(literal, name, spec, conv) for literal, name, spec, conv in string.Formatter().parse(pattern)]
     except ValueError:
         return 'Kurung kurawal tidak berpasangan.'
-    for name, spec, conversion in fields:
+    for literal, name, spec, conversion in fields:
+        if not SAFE_TEXT.fullmatch(literal):
+            return 'Di luar {…} hanya boleh huruf, angka, spasi, titik, garis miring, garis bawah atau tanda minus.'
+        if name is None:
+            continue
         if name not in PLACEHOLDERS or conversion:
             return f'"{{{name}}}" tidak dikenal; gunakan {", ".join("{" + p + "}" for p in PLACEHOLDERS)}.'
         if spec and not (name == 'nomor' and PADDING.fullmatch(spec)):
             return f'Format "{{{name}:{spec}}}" tidak didukung; hanya {{nomor:03}} untuk nomor berangka nol.'
-    names = {name for name, _, _ in fields}
+    names = {name for _, name, _, _ in fields if name}
     if not {'nomor', 'tahun'} <= names:
         return 'Pola wajib memuat {nomor} dan {tahun} agar nomor unik setiap tahun.'
-    if len(pattern) > 100:
-        return 'Pola terlalu panjang (maksimal 100 karakter).'
+    longest = format_number(pattern, kode or '', 999_999, date(2026, 8, 1))  # VIII: the longest month
+    if len(pattern) > 100 or len(longest) > MAX_NUMBER_LENGTH:
+        return f'Nomor yang dihasilkan terlalu panjang (maksimal {MAX_NUMBER_LENGTH} karakter).'
     return None
 
 

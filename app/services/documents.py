@@ -3,14 +3,24 @@ stored with their hash as immutable versions, and opened only by people who may 
 import hashlib
 import io
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from PIL import Image
-from sqlalchemy import and_, or_, select, update
+from PIL import Image, ImageOps
+from sqlalchemy import and_, func, or_, select, update
 
 from app.extensions import db, file_store, pdf_renderer
-from app.models import Attachment, Document, DocumentCounter, ProcessInstance, Report, TaskSubmission
+from app.models import (
+    Attachment,
+    AuditEvent,
+    Document,
+    DocumentCounter,
+    ProcessInstance,
+    Report,
+    Setting,
+    TaskSubmission,
+)
 from app.roles import ADMINISTRATOR, PIMPINAN, READ_ALL_ROLES
-from app.services import audit, document_settings, queries, reports
+from app.services import audit, document_settings, notifications, queries, reports
 from app.services.errors import NotFoundError, PermissionDenied, ValidationFailed
 from app.timeutil import to_wita, utcnow
 
@@ -20,6 +30,11 @@ LETTER_FOR = {'rakor': 'surat_undangan', 'penugasan': 'surat_perintah_tugas'}
 LETTERS = tuple(LETTER_FOR.values())
 # steps (by form key) that cannot be completed before their document exists
 REQUIRES_LETTER = ('rakor',)
+# the documents each step makes by itself, and the form of that step
+AUTOMATIC = (('laporan_informasi', 'verifikasi'), ('rumusan_kebijakan', 'publikasi'), ('notulen', 'rakor'))
+SINCE_KEY = 'dokumen_sejak'
+MAX_ATTEMPTS = 5
+RETRY_AFTER = timedelta(minutes=15)
 PHOTO_MAX_SIDE = 1400
 MAX_PHOTOS_IN_DOCUMENT = 6
 
@@ -81,34 +96,85 @@ def open_for_download(document_id, user):
     return Download(document, allowed)
 
 
-def produce_outputs(instance_id, user):
-    """Generate the documents whose step is done but which do not exist yet (after a step, or by the tick)."""
+def missing_kinds(instance_id):
+    """The automatic documents whose step is done but which do not exist yet. Steps completed before
+    documents were introduced (`documents_since`) are not backfilled: their data has another shape and
+    their numbers would fall into this year's register."""
     submissions = queries.submissions(instance_id)
     existing = set(db.session.execute(select(Document.kind).where(Document.instance_id == instance_id)).scalars())
-    made = []
-    for kind, form_key in (('laporan_informasi', 'verifikasi'), ('rumusan_kebijakan', 'publikasi'),
-                           ('notulen', 'rakor')):
-        source = _latest(submissions, form_key)
-        if kind in existing or source is None:
-            continue
-        if form_key == 'verifikasi' and source.data.get('keputusan') != 'ya':
-            continue
-        made.append(generate(instance_id, kind, user))
-    return made
+    since = documents_since()
+    return [kind for kind, form_key in AUTOMATIC
+            if kind not in existing and _is_ready(_latest(submissions, form_key), since)]
+
+
+def make_missing(instance_id, kind, user):
+    """Generate `kind` unless it exists by now; checked under the instance lock, so a step's request and
+    the scheduler never both make version 1. One per transaction: the counter's lock is held briefly."""
+    _lock_instance(instance_id)
+    if latest(instance_id, kind) is not None:
+        return None
+    return generate(instance_id, kind, user)
+
+
+def produce_outputs(instance_id, user):
+    """Every missing automatic document in the caller's transaction (seeding, examples, tests)."""
+    return [made for kind in missing_kinds(instance_id) if (made := make_missing(instance_id, kind, user))]
+
+
+def record_failure(instance_id, kind, error):
+    """A document that could not be made: audited; after the last attempt the administrators are told."""
+    audit.record('document.failed', None, instance_id=instance_id, detail={'kind': kind, 'error': str(error)[:300]})
+    failures = _failure_count(instance_id)
+    if failures >= MAX_ATTEMPTS:
+        report = queries.report_by_instance(instance_id)
+        notice = notifications.Notice(
+            'dokumen_gagal', f'{KINDS[kind]} laporan {report.nomor} gagal dibuat',
+            f'Sudah dicoba {failures} kali; sistem berhenti mencoba. Periksa data laporan dan lampirannya, '
+            'lalu hubungi pengelola sistem.', link=f'/laporan/{instance_id}', instance_id=instance_id)
+        notifications.notify(notifications.users_with_role(ADMINISTRATOR), notice, f'dokumen-gagal-{instance_id}')
+
+
+def documents_since():
+    """When documents began: steps completed earlier get none (None on a database created with them)."""
+    row = db.session.get(Setting, SINCE_KEY)
+    return datetime.fromisoformat(row.value['sejak']) if row else None
 
 
 def instances_missing_outputs(limit=50):
-    """Instances whose step is done but whose document is not there (a failed render): the tick's work."""
+    """Instances whose step is done but whose document is not there (a failed render): the tick's work.
+    An instance that failed recently waits RETRY_AFTER; after MAX_ATTEMPTS failures it is left alone."""
+    since = documents_since()
+
     def without(kind):
         return ~select(Document.id).where(Document.instance_id == Report.instance_id, Document.kind == kind).exists()
 
-    rakor_done = select(TaskSubmission.id).where(TaskSubmission.instance_id == Report.instance_id,
-                                                 TaskSubmission.form_key == 'rakor').exists()
-    missing = or_(and_(Report.verified_at.is_not(None), without('laporan_informasi')),
-                  and_(Report.published_at.is_not(None), without('rumusan_kebijakan')),
-                  and_(rakor_done, without('notulen')))
-    return db.session.execute(select(Report.instance_id).where(missing).order_by(Report.instance_id)
-                              .limit(limit)).scalars().all()
+    def done(form_key):
+        query = select(TaskSubmission.id).where(TaskSubmission.instance_id == Report.instance_id,
+                                                TaskSubmission.form_key == form_key)
+        return (query.where(TaskSubmission.created_at >= since) if since else query).exists()
+
+    failures = (select(AuditEvent.instance_id, func.count().label('failures'),
+                       func.max(AuditEvent.created_at).label('last_failure'))
+                .where(AuditEvent.action == 'document.failed').group_by(AuditEvent.instance_id).subquery())
+    missing = or_(and_(Report.verified_at.is_not(None), done('verifikasi'), without('laporan_informasi')),
+                  and_(Report.published_at.is_not(None), done('publikasi'), without('rumusan_kebijakan')),
+                  and_(done('rakor'), without('notulen')))
+    retry = or_(failures.c.failures.is_(None),
+                and_(failures.c.failures < MAX_ATTEMPTS, failures.c.last_failure < utcnow() - RETRY_AFTER))
+    query = (select(Report.instance_id).outerjoin(failures, failures.c.instance_id == Report.instance_id)
+             .where(missing, retry).order_by(Report.instance_id).limit(limit))
+    return db.session.execute(query).scalars().all()
+
+
+def _is_ready(source, since):
+    if source is None or (since and source.created_at < since):
+        return False
+    return source.form_key != 'verifikasi' or source.data.get('keputusan') == 'ya'
+
+
+def _failure_count(instance_id):
+    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.instance_id == instance_id, AuditEvent.action == 'document.failed'))
 
 
 def regenerate(document_id, user):
@@ -118,7 +184,10 @@ def regenerate(document_id, user):
         raise NotFoundError('Dokumen tidak ditemukan')
     if not may_regenerate(user, queries.report_by_instance(document.instance_id)):
         raise PermissionDenied('Hanya Administrator yang dapat membuat ulang dokumen')
-    return generate(document.instance_id, document.kind, user, data=document.data)
+    _lock_instance(document.instance_id)
+    # the newest version's input, whichever version was asked for
+    newest = latest(document.instance_id, document.kind)
+    return generate(document.instance_id, document.kind, user, data=newest.data)
 
 
 def generate(instance_id, kind, user, data=None):
@@ -159,10 +228,11 @@ def generate(instance_id, kind, user, data=None):
 
 
 def _lock_instance(instance_id):
-    # one generation per instance at a time, so two versions never race for the same number
-    found = db.session.execute(select(ProcessInstance.id).where(ProcessInstance.id == instance_id)
-                               .with_for_update()).scalar()
-    if found is None:
+    """One generation per instance at a time, so two versions never race for the same number. An
+    UPDATE that changes nothing takes the row lock on PostgreSQL and the write lock on SQLite alike."""
+    locked = db.session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
+                                .values(id=ProcessInstance.id)).rowcount
+    if not locked:
         raise NotFoundError('Laporan tidak ditemukan')
 
 
@@ -244,7 +314,8 @@ def _photos(instance_id):
     for index, row in enumerate(rows, start=1):
         key = f'foto-{index}'
         with Image.open(file_store.path(row.storage_name)) as image:
-            image = image.convert('RGB')
+            # a phone's portrait photo is stored sideways with an orientation tag, which re-encoding drops
+            image = ImageOps.exif_transpose(image).convert('RGB')
             image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
             buffer = io.BytesIO()
             image.save(buffer, 'JPEG', quality=80)

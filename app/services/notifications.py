@@ -23,6 +23,7 @@ KIND_LABELS = {
     'tenggat_50': 'Separuh waktu terpakai',
     'tenggat_100': 'Batas waktu terlewati',
     'eskalasi': 'Eskalasi keterlambatan',
+    'dokumen_gagal': 'Dokumen gagal dibuat',
 }
 
 

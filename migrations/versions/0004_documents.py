@@ -1,9 +1,12 @@
 """Official documents: generated PDF versions with their hash, gap-free number counters per type and
-year, follow-up actions from the Notulen, and the settings the superadmin edits (kop, numbering, signers).
+year, follow-up actions from the Notulen, the settings the superadmin edits (kop, numbering, signers), and
+the moment documents began (earlier steps are not backfilled).
 
 Revision ID: 0004
 Revises: 0003
 """
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -70,6 +73,13 @@ def upgrade():
         sa.Column('lock_version', sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(['updated_by_id'], ['users.id']),
         sa.PrimaryKeyConstraint('key'))
+    # steps completed before this upgrade get no documents: their data has another shape, and their
+    # numbers would fill this year's register with letters that were never issued
+    now = datetime.now(UTC).replace(tzinfo=None)
+    settings = sa.table('settings', sa.column('key', sa.String), sa.column('value', sa.JSON),
+                        sa.column('updated_at', sa.DateTime), sa.column('lock_version', sa.Integer))
+    op.bulk_insert(settings, [{'key': 'dokumen_sejak', 'value': {'sejak': now.isoformat()}, 'updated_at': now,
+                               'lock_version': 1}])
 
 
 def downgrade():

@@ -68,6 +68,8 @@
       for (const error of copy.querySelectorAll('.invalid-feedback')) error.remove();
       copy.querySelector('[data-row-number]').textContent = index + 1;
       last.after(copy);
+      // the server keeps at most this many rows: no row is offered that it would drop
+      if (group.dataset.maxRows && index + 1 >= Number(group.dataset.maxRows)) add.hidden = true;
       copy.querySelector('input, textarea, select').focus();
     });
   }
