@@ -11,8 +11,11 @@ from app.uow import unit_of_work
 log = logging.getLogger(__name__)
 
 
-def make_step_documents(instance_id, user):
-    """Returns (made, failed): the documents made now, and the kinds that could not be made."""
+def make_step_documents(instance_id, form_key, user):
+    """After a step with form `form_key`: (made, failed), the documents made now and the kinds that
+    could not be made. Steps that make no document cost nothing here."""
+    if form_key not in documents.SOURCE_FORMS:
+        return [], []
     with unit_of_work():
         kinds = documents.missing_kinds(instance_id)
     made, failed = [], []

@@ -33,14 +33,15 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from bench import PASSWORD, empty_app
+
 ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = 'bench-password'  # noqa: S105 - the seeded demo users' password
+
 CHUNK = 2000  # reports per bulk insert (x up to 5 task rows)
 BUDGET, MIN_RUNS = 60, 5  # seconds per measured item before a slow one stops early
 HISTORIC_STEPS = ('Task_Pelaporan', 'Task_Verifikasi', 'Task_Publikasi', 'Task_Keputusan')
@@ -386,32 +387,13 @@ def main():
         args.reports, args.open, args.due, args.runs = 2_000, 1_000, 100, 5
     if args.open < 2 * args.due:
         parser.error('--open must be at least 2 x --due')
-    from flask_migrate import upgrade
-    from sqlalchemy import inspect
-
-    from app import create_app
-    from app.cli import DEMO_USERS
     from app.extensions import db
-    from app.services import processes, users
     from app.timeutil import utcnow
-    from app.uow import unit_of_work
-    from forms import FORM_CATALOG
 
-    workdir = Path(tempfile.mkdtemp(prefix='sikanda-bench-'))
-    url = (os.environ.get('SIKANDA_DATABASE_URL') or os.environ.get('SIKANDA_TEST_DATABASE_URL')
-           or f'sqlite:///{workdir / "bench.db"}')
-    app = create_app({'SIKANDA_ENV': 'test', 'DATABASE_URL': url, 'SQLALCHEMY_DATABASE_URI': url,
-                      'UPLOAD_DIR': str(workdir / 'uploads'), 'SECRET_KEY': 'bench', 'SESSION_COOKIE_SECURE': False})
+    app, workdir = empty_app()
+    url = str(app.config['DATABASE_URL'])
     table = Table(args.runs)
     with app.app_context():
-        if inspect(db.engine).get_table_names():
-            sys.exit(f'{db.engine.url.render_as_string(hide_password=True)} is not empty; '
-                     'the benchmark needs an empty database')
-        upgrade()
-        with unit_of_work():
-            processes.install_shipped_diagrams(FORM_CATALOG)
-            for username, name, roles in DEMO_USERS:
-                users.create_user(username, name, PASSWORD, roles)
         now = utcnow()
         started = time.perf_counter()
         total_tasks = seed(db, now, args.reports, args.open, args.due, random.Random(7), args.analyze)

@@ -22,17 +22,14 @@ Run: python -m bench.documents [--runs 20] [--threads K] [--quick]
 PostgreSQL: SIKANDA_PG_PORT=55497 .ci/with-postgres .venv/bin/python -m bench.documents
 """
 import argparse
-import os
 import shutil
 import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 
+from bench import empty_app
 from bench.deadlines import timed
 
-PASSWORD = 'bench-password'  # noqa: S105 - the seeded demo users' password
 SIGNER = {'jabatan': 'Kepala Badan Kesatuan Bangsa dan Politik', 'nama': 'Drs. H. Rahmat Hidayat, M.Si',
           'pangkat': 'Pembina Utama Muda (IV/c)', 'nip': '197001011995031001'}
 NOTULEN = {'waktu_kegiatan': '2026-11-30T09:00:00+08:00', 'tempat': 'Aula Kesbangpol', 'acara': 'Rakor sengketa',
@@ -219,31 +216,11 @@ def main():
     args = parser.parse_args()
     if args.quick:
         args.runs = 5
-    from flask_migrate import upgrade
-    from sqlalchemy import inspect
-
-    from app import create_app
-    from app.cli import DEMO_USERS
     from app.extensions import db
-    from app.services import processes, users
-    from app.uow import unit_of_work
-    from forms import FORM_CATALOG
 
-    workdir = Path(tempfile.mkdtemp(prefix='sikanda-bench-'))
-    url = (os.environ.get('SIKANDA_DATABASE_URL') or os.environ.get('SIKANDA_TEST_DATABASE_URL')
-           or f'sqlite:///{workdir / "bench.db"}')
-    app = create_app({'SIKANDA_ENV': 'test', 'DATABASE_URL': url, 'SQLALCHEMY_DATABASE_URI': url,
-                      'UPLOAD_DIR': str(workdir / 'uploads'), 'SECRET_KEY': 'bench'})
+    app, workdir = empty_app()
     began = time.perf_counter()
     with app.app_context():
-        if inspect(db.engine).get_table_names():
-            sys.exit(f'{db.engine.url.render_as_string(hide_password=True)} is not empty; '
-                     'the benchmark needs an empty database')
-        upgrade()
-        with unit_of_work():
-            processes.install_shipped_diagrams(FORM_CATALOG)
-            for username, name, roles in DEMO_USERS:
-                users.create_user(username, name, PASSWORD, roles)
         configure_signers()
         dialect = db.engine.dialect.name
         threads = args.threads or (20 if dialect == 'postgresql' else 4)

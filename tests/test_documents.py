@@ -86,6 +86,17 @@ def walk_to_rakor(bentuk='rakor'):
     return instance_id
 
 
+def rakor_held(app):
+    """A report through its rakor: the invitation made, the notulen with two follow-ups saved."""
+    with app.app_context():
+        instance_id = walk_to_rakor()
+        with unit_of_work():
+            documents.generate(instance_id, 'surat_undangan', user('administrator1'), data=helpers.INVITATION)
+        act(instance_id, 'administrator1', notulen_data())
+        first, second = (a.id for a in follow_ups.for_instance(instance_id))
+    return instance_id, first, second
+
+
 def this_month_number(kode, sequence, mark=''):
     today = to_wita(utcnow())
     return f'{kode}/{sequence}/{mark}KESBANGPOL/{ROMAN[today.month - 1]}/{today.year}'
@@ -377,12 +388,7 @@ class TestAccess:
 
 class TestFollowUpsAndSettings:
     def test_follow_up_list_and_closing(self, app, client):
-        with app.app_context():
-            instance_id = walk_to_rakor()
-            with unit_of_work():
-                documents.generate(instance_id, 'surat_undangan', user('administrator1'), data=helpers.INVITATION)
-            act(instance_id, 'administrator1', notulen_data())
-            first, second = (a.id for a in follow_ups.for_instance(instance_id))
+        instance_id, first, second = rakor_held(app)
         web_login(client, 'pimpinan1')
         page = client.get('/tindak-lanjut').get_data(as_text=True)
         assert 'Memfasilitasi mediasi warga' in page and 'Patroli dialogis' in page
@@ -576,12 +582,7 @@ def test_two_letters_at_once_make_one_numbered_version_each(app, db_dialect):
 
 
 def test_the_back_link_after_closing_a_follow_up_stays_on_this_site(app, client):
-    with app.app_context():
-        instance_id = walk_to_rakor()
-        with unit_of_work():
-            documents.generate(instance_id, 'surat_undangan', user('administrator1'), data=helpers.INVITATION)
-        act(instance_id, 'administrator1', notulen_data())
-        first, second = (a.id for a in follow_ups.for_instance(instance_id))
+    instance_id, first, second = rakor_held(app)
     web_login(client, 'administrator1')
     response = web_post(client, f'/tindak-lanjut/{first}/selesai', {'kembali': '/\t/evil.example/x'},
                         form_url='/tindak-lanjut')

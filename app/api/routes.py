@@ -101,7 +101,7 @@ def complete_task(task_id):
                                      max_photo_bytes=config['MAX_PHOTO_BYTES'], max_photos=config['MAX_PHOTOS'])
     with unit_of_work():
         instance = workflow.complete_task(task_id, g.api_user, submission)
-    made = _produce_documents(instance.id)
+    made = _produce_documents(view.task)
     return jsonify({'instance': _instance(instance.id), 'documents': made})
 
 
@@ -124,9 +124,9 @@ def openapi():
     return jsonify(openapi_document())
 
 
-def _produce_documents(instance_id):
+def _produce_documents(task):
     """The step's documents, each in its own transaction (the tick retries what fails); their JSON."""
-    made, _failed = make_step_documents(instance_id, g.api_user)
+    made, _failed = make_step_documents(task.instance_id, task.form_key, g.api_user)
     return [document_json(d) for d in made]
 
 

@@ -48,8 +48,8 @@ def regenerate(document_id):
 @login_required
 def letter(task_id):
     view = views.task_view(task_id, current_user)
-    kind = documents.letter_kind(view.task.instance_id)
-    if kind is None or view.task.form_key not in documents.REQUIRES_LETTER:
+    kind = view.letter_kind   # None unless this step requires a letter and the decision asked for one
+    if kind is None:
         abort(404)
     form = LETTER_FORMS[kind]()
     previous = documents.latest(view.task.instance_id, kind)

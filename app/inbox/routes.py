@@ -57,7 +57,7 @@ def task(task_id):
     if form.validate_on_submit() and _complete(
             form, lambda submission: workflow.complete_task(task_id, current_user, submission)):
         flash(f'"{view.task.name}" selesai untuk laporan {view.report.nomor}.', 'success')
-        _produce_documents(view.task.instance_id)
+        _produce_documents(view.task)
         return redirect(url_for('inbox.tasks'))
     return _render_form('inbox/task.html', form, view=view, action_form=TaskActionForm())
 
@@ -134,8 +134,8 @@ def attachment(attachment_id):
     return response
 
 
-def _produce_documents(instance_id):
-    made, failed = make_step_documents(instance_id, current_user)
+def _produce_documents(task):
+    made, failed = make_step_documents(task.instance_id, task.form_key, current_user)
     if made:
         flash('Dokumen dibuat: ' + ', '.join(f'{documents.KINDS[d.kind]} nomor {d.nomor}' for d in made) + '.', 'info')
     if failed:

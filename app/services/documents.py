@@ -14,6 +14,7 @@ from app.models import (
     AuditEvent,
     Document,
     DocumentCounter,
+    HumanTask,
     ProcessInstance,
     Report,
     Setting,
@@ -32,6 +33,8 @@ LETTERS = tuple(LETTER_FOR.values())
 REQUIRES_LETTER = ('rakor',)
 # the documents each step makes by itself, and the form of that step
 AUTOMATIC = (('laporan_informasi', 'verifikasi'), ('rumusan_kebijakan', 'publikasi'), ('notulen', 'rakor'))
+SOURCE_FORMS = tuple(form_key for _, form_key in AUTOMATIC)
+LOOKBACK = timedelta(days=7)
 SINCE_KEY = 'dokumen_sejak'
 MAX_ATTEMPTS = 5
 RETRY_AFTER = timedelta(minutes=15)
@@ -56,7 +59,11 @@ def may_regenerate(user, report):
 
 def letter_kind(instance_id):
     """The letter the leadership's YA decision asked for, or None."""
-    decision = _latest(queries.submissions(instance_id), 'keputusan_pimpinan')
+    return letter_kind_of(queries.submissions(instance_id))
+
+
+def letter_kind_of(submissions):
+    decision = _latest(submissions, 'keputusan_pimpinan')
     if decision is None or decision.data.get('keputusan') != 'ya':
         return None
     return LETTER_FOR.get(decision.data.get('bentuk_penanganan'))
@@ -113,7 +120,7 @@ def make_missing(instance_id, kind, user):
     _lock_instance(instance_id)
     if latest(instance_id, kind) is not None:
         return None
-    return generate(instance_id, kind, user)
+    return _store_version(instance_id, kind, user)
 
 
 def produce_outputs(instance_id, user):
@@ -142,8 +149,12 @@ def documents_since():
 
 def instances_missing_outputs(limit=50):
     """Instances whose step is done but whose document is not there (a failed render): the tick's work.
-    An instance that failed recently waits RETRY_AFTER; after MAX_ATTEMPTS failures it is left alone."""
+    An instance that failed recently waits RETRY_AFTER; after MAX_ATTEMPTS failures it is left alone.
+    Only steps completed within LOOKBACK are looked at: an index range, so an idle tick stays cheap
+    however many reports there are."""
     since = documents_since()
+    recent = select(HumanTask.instance_id).where(HumanTask.completed_at >= utcnow() - LOOKBACK,
+                                                 HumanTask.form_key.in_(SOURCE_FORMS))
 
     def without(kind):
         return ~select(Document.id).where(Document.instance_id == Report.instance_id, Document.kind == kind).exists()
@@ -162,7 +173,7 @@ def instances_missing_outputs(limit=50):
     retry = or_(failures.c.failures.is_(None),
                 and_(failures.c.failures < MAX_ATTEMPTS, failures.c.last_failure < utcnow() - RETRY_AFTER))
     query = (select(Report.instance_id).outerjoin(failures, failures.c.instance_id == Report.instance_id)
-             .where(missing, retry).order_by(Report.instance_id).limit(limit))
+             .where(Report.instance_id.in_(recent), missing, retry).order_by(Report.instance_id).limit(limit))
     return db.session.execute(query).scalars().all()
 
 
@@ -187,13 +198,18 @@ def regenerate(document_id, user):
     _lock_instance(document.instance_id)
     # the newest version's input, whichever version was asked for
     newest = latest(document.instance_id, document.kind)
-    return generate(document.instance_id, document.kind, user, data=newest.data)
+    return _store_version(document.instance_id, document.kind, user, data=newest.data)
 
 
 def generate(instance_id, kind, user, data=None):
     """Render `kind` for the instance and store it: version 1 takes the next number of its type and
     year, a later version keeps the number."""
     _lock_instance(instance_id)
+    return _store_version(instance_id, kind, user, data)
+
+
+def _store_version(instance_id, kind, user, data=None):
+    """The next version of `kind`, rendered and stored; the caller holds the instance lock."""
     report = queries.report_by_instance(instance_id)
     context, images = _build(kind, report, data)
     settings = document_settings.current()
@@ -286,7 +302,7 @@ def _build(kind, report, data):
         context['publikasi'] = _required(submissions, 'publikasi', 'Laporan belum dipublikasikan.')
         context['laporan_informasi'] = latest(report.instance_id, 'laporan_informasi')
     elif kind in LETTERS:
-        if letter_kind(report.instance_id) != kind:
+        if letter_kind_of(submissions) != kind:
             raise ValidationFailed('Jenis surat tidak sesuai keputusan',
                                    {'_document': [f'Keputusan pimpinan tidak meminta {KINDS[kind]}.']})
         context['keputusan'] = _required(submissions, 'keputusan_pimpinan', 'Belum ada keputusan pimpinan.')

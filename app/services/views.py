@@ -1,5 +1,6 @@
 """What a task page needs: the task, its report, the history so far — after the access checks."""
 from dataclasses import dataclass
+from functools import cached_property
 
 from app.extensions import db
 from app.models import ProcessInstance
@@ -14,10 +15,18 @@ class TaskView:
     task: object
     report: object
     submissions: list
-    #: the official documents of the report, when the user may read them
-    documents: list = ()
-    #: the letter this step needs before it can be completed (a kind), or None
-    letter_kind: str | None = None
+    user: object
+
+    @cached_property
+    def documents(self):
+        """The official documents of the report, when the user may read them (read only if shown)."""
+        readable = documents.may_read(self.user, self.report)
+        return documents.for_instance(self.task.instance_id) if readable else []
+
+    @cached_property
+    def letter_kind(self):
+        """The letter this step needs before it can be completed (a kind), or None."""
+        return documents.letter_kind_of(self.submissions) if self.task.form_key in documents.REQUIRES_LETTER else None
 
     @property
     def letter(self):
@@ -36,7 +45,4 @@ def task_view(task_id, user):
     if task.status != TASK_OPEN or task.claimed_by_id not in (None, user.id):
         # say so before anyone types a whole form they could not submit
         raise ConflictError(unavailable_message(task))
-    report = queries.report_by_instance(task.instance_id)
-    letter_kind = documents.letter_kind(task.instance_id) if task.form_key in documents.REQUIRES_LETTER else None
-    return TaskView(task, report, queries.submissions(task.instance_id),
-                    documents.for_instance(task.instance_id) if documents.may_read(user, report) else [], letter_kind)
+    return TaskView(task, queries.report_by_instance(task.instance_id), queries.submissions(task.instance_id), user)
