@@ -133,6 +133,15 @@ class WorkflowEngine:
                 self._models.popitem(last=False)
         return model
 
+    def cached(self, sha256, process_id):
+        """The model already parsed from the diagram with this SHA-256, or None: a stored version
+        is found by its recorded hash without reading (or hashing) its XML again."""
+        with self._lock:
+            model = self._models.get((sha256, process_id))
+            if model is not None:
+                self._models.move_to_end((sha256, process_id))
+            return model
+
     def _parse(self, bpmn_bytes, process_id, sha):
         try:
             root = parse_bpmn_bytes(bpmn_bytes)

@@ -26,7 +26,8 @@ class ProcessDefinition(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     process_id: Mapped[str] = mapped_column(String(100), index=True)
     version: Mapped[int]
-    bpmn_xml: Mapped[str] = mapped_column(Text)
+    # read only to parse a version (once, then cached) or to show it: not with every instance
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))
     author_id: Mapped[int | None] = mapped_column(ForeignKey('users.id'))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -47,7 +48,8 @@ class ProcessInstance(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey('process_definitions.id'), index=True)
-    state: Mapped[str] = mapped_column(Text)
+    # the serialized workflow (kilobytes): read only where the engine runs, never by lists and pages
+    state: Mapped[str] = mapped_column(Text, deferred=True)
     status: Mapped[str] = mapped_column(String(20), default=INSTANCE_RUNNING, index=True)
     end_event_id: Mapped[str | None] = mapped_column(String(100))
     end_event_name: Mapped[str | None] = mapped_column(String(200))
@@ -60,8 +62,9 @@ class ProcessInstance(db.Model):
     # optimistic lock: a concurrent writer of the same instance fails instead of overwriting
     lock_version: Mapped[int] = mapped_column(default=1)
 
-    definition: Mapped[ProcessDefinition] = relationship(lazy='joined')
-    started_by = relationship('User', lazy='joined')
+    # loaded when used (from the session's identity map when already there): a task step needs neither
+    definition: Mapped[ProcessDefinition] = relationship()
+    started_by = relationship('User')
 
     __mapper_args__ = {'version_id_col': lock_version}
 

@@ -35,8 +35,9 @@ class Report(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    reporter = relationship('User', lazy='joined')
-    instance = relationship('ProcessInstance', lazy='joined')
+    # loaded when used: the instance row carries the whole workflow state
+    reporter = relationship('User')
+    instance = relationship('ProcessInstance')
 
 
 class Attachment(db.Model):

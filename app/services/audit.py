@@ -39,24 +39,34 @@ def acting_role(actor, role=None):
 
 def record(action, actor=None, role=None, instance_id=None, human_task_id=None, detail=None):
     """Append one event to the chain, in the caller's transaction. `role` may be a lane name."""
-    role = acting_role(actor, role)
-    # write first, read second: the UPDATE takes the lock before the last hash is read
-    db.session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
-                       .values(last_hash=AuditChainHead.last_hash))
-    head = db.session.execute(select(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
-                              .execution_options(populate_existing=True)).scalar_one()
+    head = _locked_head()
     event = AuditEvent(
         created_at=utcnow(), actor_id=getattr(actor, 'id', None),
-        actor_username=getattr(actor, 'username', None), role=role, action=action,
+        actor_username=getattr(actor, 'username', None), role=acting_role(actor, role), action=action,
         instance_id=instance_id, human_task_id=human_task_id, detail=detail or {},
         prev_hash=head.last_hash,
     )
     event.hash = _digest(event)
     db.session.add(event)
     db.session.flush()
+    # the head is written with the transaction's next flush: once for several events
     head.last_hash, head.last_event_id = event.hash, event.id
-    db.session.flush()
     return event
+
+
+def _locked_head():
+    """The chain head, locked for the rest of the transaction; read once per transaction."""
+    transaction = db.session().get_transaction()
+    cached = db.session.info.get('audit_head')
+    if cached is not None and cached[0] is transaction:
+        return cached[1]
+    # write first, read second: the UPDATE takes the lock before the last hash is read
+    db.session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
+                       .values(last_hash=AuditChainHead.last_hash))
+    head = db.session.execute(select(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
+                              .execution_options(populate_existing=True)).scalar_one()
+    db.session.info['audit_head'] = (transaction, head)
+    return head
 
 
 def verify_chain(checkpoint=GENESIS):

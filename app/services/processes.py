@@ -99,7 +99,8 @@ def running_reports(definition_id, limit=200):
 
 def model_for(definition):
     """The parsed, cached engine model of one stored version."""
-    return workflow_engine.load(definition.bpmn_xml.encode('utf-8'), definition.process_id)
+    return (workflow_engine.cached(definition.sha256, definition.process_id)
+            or workflow_engine.load(definition.bpmn_xml.encode('utf-8'), definition.process_id))
 
 
 def compare(process_id, old_version, new_version):

@@ -78,6 +78,12 @@ def open_tasks(instance_id):
                               .order_by(HumanTask.id)).scalars().all()
 
 
+def photo_count(instance_id):
+    """Photos submitted with the report's steps so far."""
+    return db.session.scalar(select(func.count()).select_from(Attachment).where(
+        Attachment.instance_id == instance_id, Attachment.submission_id.is_not(None)))
+
+
 def task(task_id):
     row = db.session.get(HumanTask, task_id)
     if row is None:

@@ -12,10 +12,17 @@ from app.services.workflow import check_can_act, unavailable_message
 
 @dataclass
 class TaskView:
+    """Each part is read when first used: completing a task needs none of them."""
     task: object
-    report: object
-    submissions: list
     user: object
+
+    @cached_property
+    def report(self):
+        return queries.report_by_instance(self.task.instance_id)
+
+    @cached_property
+    def submissions(self):
+        return queries.submissions(self.task.instance_id)
 
     @cached_property
     def documents(self):
@@ -34,15 +41,15 @@ class TaskView:
 
     @property
     def photo_count(self):
-        return sum(len(s.attachments) for s in self.submissions)
+        return queries.photo_count(self.task.instance_id)
 
 
 def task_view(task_id, user):
     """The task with everything entered so far; whoever may act on a task may read its report."""
     task = queries.task(task_id)
-    instance = db.session.get(ProcessInstance, task.instance_id)
+    instance = db.session.get(ProcessInstance, task.instance_id)  # its state is not read
     check_can_act(task, instance, user)
     if task.status != TASK_OPEN or task.claimed_by_id not in (None, user.id):
         # say so before anyone types a whole form they could not submit
         raise ConflictError(unavailable_message(task))
-    return TaskView(task, queries.report_by_instance(task.instance_id), queries.submissions(task.instance_id), user)
+    return TaskView(task, user)

@@ -2,6 +2,7 @@
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import undefer
 
 from app.engine import NoPathError, TaskNotReadyError
 from app.extensions import db, workflow_engine
@@ -127,7 +128,8 @@ def complete_task(task_id, user, submission):
 def fire_timers(instance_id, now):
     """Fire the instance's BPMN timers due at `now` (the scheduler's clock); returns the fired ids."""
     instance = db.session.execute(
-        select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update(of=ProcessInstance)
+        select(ProcessInstance).options(undefer(ProcessInstance.state)).where(ProcessInstance.id == instance_id)
+        .with_for_update(of=ProcessInstance)
         .execution_options(populate_existing=True)).scalar_one()
     if instance.status == INSTANCE_DONE:
         instance.next_timer_at = None
@@ -214,15 +216,16 @@ def _can_still_work(task, user):
 
 
 def _load_for_action(task_id, user, lock=False):
-    task = db.session.get(HumanTask, task_id)
-    if task is None:
-        raise NotFoundError('Tugas tidak ditemukan')
-    query = select(ProcessInstance).where(ProcessInstance.id == task.instance_id)
+    """The task and its instance, both read fresh after the instance row is locked (when `lock`)."""
+    query = select(ProcessInstance).options(undefer(ProcessInstance.state)).where(
+        ProcessInstance.id == select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery())
     if lock:
         # on PostgreSQL a second request for the same instance waits here, then sees the result
         query = query.with_for_update(of=ProcessInstance)
-    instance = db.session.execute(query.execution_options(populate_existing=True)).scalar_one()
-    db.session.refresh(task)
+    instance = db.session.execute(query.execution_options(populate_existing=True)).scalar()
+    if instance is None:
+        raise NotFoundError('Tugas tidak ditemukan')
+    task = db.session.get(HumanTask, task_id, populate_existing=True)
     check_can_act(task, instance, user)
     if task.status != TASK_OPEN:
         raise ConflictError(unavailable_message(task))
