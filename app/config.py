@@ -22,6 +22,9 @@ class Config:
     REMEMBER_COOKIE_SECURE = True
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     SQLALCHEMY_ENGINE_OPTIONS = {'pool_pre_ping': True}
+    #: 'tick': a step's documents are rendered by the scheduler's next tick (its own process, so a
+    #: request never waits 0.1-0.3 s for a PDF); 'inline': right after the step, in its request
+    DOCUMENTS_AFTER_STEP = 'tick'
 
 
 class DevelopmentConfig(Config):
@@ -33,6 +36,7 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     SIKANDA_ENV = 'test'
     TESTING = True
+    DOCUMENTS_AFTER_STEP = 'inline'  # tests see a step's documents at once; one test covers 'tick'
     SECRET_KEY = 'test-secret-key'  # noqa: S105 - tests only
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False

@@ -234,8 +234,10 @@ def openapi_document():
             '/tasks/{task_id}/release': {'post': _op('Lepas tugas', task, 401, 403, 404, 409,
                                                      params=('task_id',))},
             '/tasks/{task_id}/complete': {'post': _op(
-                'Selesaikan tugas (dokumen resmi tahap ini ikut dibuat)', {'type': 'object', 'properties': {
-                    'instance': _ref('Instance'), 'documents': {'type': 'array', 'items': _ref('Document')}}},
+                'Selesaikan tugas. Dokumen resmi tahap ini dibuat segera (documents) atau oleh penjadwal '
+                'dalam satu-dua menit (documents_pending: jenisnya)', {'type': 'object', 'properties': {
+                    'instance': _ref('Instance'), 'documents': {'type': 'array', 'items': _ref('Document')},
+                    'documents_pending': {'type': 'array', 'items': {'type': 'string'}}}},
                 401, 403, 404, 409, 422, body=FORM_BODY, params=('task_id',))},
             '/instances/{instance_id}': {'get': _op('Status instans dan ringkasan laporan', _ref('Instance'),
                                                     401, 403, 404, params=('instance_id',))},

@@ -8,7 +8,7 @@ from app.api.serialize import document_json, event_json, instance_json, task_jso
 from app.services import audit, queries, users, views, workflow
 from app.services.attachments import Upload
 from app.services.errors import ValidationFailed
-from app.step_documents import make_step_documents
+from app.step_documents import after_step
 from app.uow import unit_of_work
 from forms import LaporanInformasiForm, form_for_task
 from forms.documents import LETTER_FORMS
@@ -101,8 +101,9 @@ def complete_task(task_id):
                                      max_photo_bytes=config['MAX_PHOTO_BYTES'], max_photos=config['MAX_PHOTOS'])
     with unit_of_work():
         instance = workflow.complete_task(task_id, g.api_user, submission)
-    made = _produce_documents(view.task)
-    return jsonify({'instance': _instance(instance.id), 'documents': made})
+    step = after_step(view.task.instance_id, view.task.form_key, data, g.api_user)
+    return jsonify({'instance': _instance(instance.id), 'documents': [document_json(d) for d in step.made],
+                    'documents_pending': step.pending})
 
 
 @bp.get('/instances/<int:instance_id>')
@@ -122,12 +123,6 @@ def instance_history(instance_id):
 @bp.get('/openapi.json')
 def openapi():
     return jsonify(openapi_document())
-
-
-def _produce_documents(task):
-    """The step's documents, each in its own transaction (the tick retries what fails); their JSON."""
-    made, _failed = make_step_documents(task.instance_id, task.form_key, g.api_user)
-    return [document_json(d) for d in made]
 
 
 def _instance(instance_id):

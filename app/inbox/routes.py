@@ -9,7 +9,7 @@ from app.roles import ADMINISTRATOR, AGEN, PIMPINAN, READ_ALL_ROLES
 from app.services import audit, documents, follow_ups, queries, views, workflow
 from app.services.attachments import Upload
 from app.services.errors import ValidationFailed
-from app.step_documents import make_step_documents
+from app.step_documents import after_step
 from app.uow import unit_of_work
 from forms import LaporanInformasiForm, form_for_task
 from forms.documents import FollowUpDoneForm
@@ -57,7 +57,7 @@ def task(task_id):
     if form.validate_on_submit() and _complete(
             form, lambda submission: workflow.complete_task(task_id, current_user, submission)):
         flash(f'"{view.task.name}" selesai untuk laporan {view.report.nomor}.', 'success')
-        _produce_documents(view.task)
+        _announce_documents(after_step(view.task.instance_id, view.task.form_key, form.task_data(), current_user))
         return redirect(url_for('inbox.tasks'))
     return _render_form('inbox/task.html', form, view=view, action_form=TaskActionForm())
 
@@ -134,8 +134,11 @@ def attachment(attachment_id):
     return response
 
 
-def _produce_documents(task):
-    made, failed = make_step_documents(task.instance_id, task.form_key, current_user)
+def _announce_documents(step):
+    made, failed = step.made, step.failed
+    if step.pending:
+        flash('Dokumen ' + ', '.join(documents.KINDS[k] for k in step.pending)
+              + ' sedang dibuat dan akan tampil di halaman laporan dalam satu-dua menit.', 'info')
     if made:
         flash('Dokumen dibuat: ' + ', '.join(f'{documents.KINDS[d.kind]} nomor {d.nomor}' for d in made) + '.', 'info')
     if failed:

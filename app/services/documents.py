@@ -114,6 +114,12 @@ def missing_kinds(instance_id):
             if kind not in existing and _is_ready(_latest(submissions, form_key), since)]
 
 
+def expected_after(form_key, data):
+    """The automatic documents a step with this form and data calls for (no database work)."""
+    return [kind for kind, source in AUTOMATIC
+            if source == form_key and (form_key != 'verifikasi' or data.get('keputusan') == 'ya')]
+
+
 def make_missing(instance_id, kind, user):
     """Generate `kind` unless it exists by now; checked under the instance lock, so a step's request and
     the scheduler never both make version 1. One per transaction: the counter's lock is held briefly."""
@@ -180,7 +186,7 @@ def instances_missing_outputs(limit=50):
 def _is_ready(source, since):
     if source is None or (since and source.created_at < since):
         return False
-    return source.form_key != 'verifikasi' or source.data.get('keputusan') == 'ya'
+    return bool(expected_after(source.form_key, source.data))
 
 
 def _failure_count(instance_id):
