@@ -459,6 +459,32 @@ class TestFollowUpsAndSettings:
             assert run_tick(utcnow()).documents == 0
 
 
+def test_by_default_a_steps_documents_are_left_to_the_tick(app, client, monkeypatch):
+    """DOCUMENTS_AFTER_STEP = 'tick' (the default outside tests): completing a step renders nothing; the API
+    and the page say which documents are on their way, and the next tick makes them, created by the system."""
+    from app.tick import run_tick
+    monkeypatch.setitem(app.config, 'DOCUMENTS_AFTER_STEP', 'tick')
+    instance = Api(client, 'agen1').file_report()
+    verifier = Api(client, 'verifikator1')
+    done = verifier.complete_only_task(instance['id'], helpers.VERIFY_YES)
+    assert done.status_code == 200
+    assert done.get_json()['documents'] == [] and done.get_json()['documents_pending'] == ['laporan_informasi']
+    assert verifier.get(f'/instances/{instance["id"]}/documents').get_json() == []
+    admin = client.application.test_client()
+    web_login(admin, 'administrator1')
+    [task] = Api(admin, 'administrator1').get(f'/instances/{instance["id"]}').get_json()['tasks']
+    page = web_post(admin, f'/tugas/{task["id"]}', helpers.PUBLISH)
+    assert page.status_code == 302
+    assert 'Rumusan Kebijakan sedang dibuat' in admin.get('/tugas').get_data(as_text=True)
+    with app.app_context():
+        assert run_tick(utcnow()).documents == 2
+        made = documents.for_instance(instance['id'])
+        assert sorted(d.kind for d in made) == ['laporan_informasi', 'rumusan_kebijakan']
+        assert {d.created_by_id for d in made} == {None}
+    rejected = Api(client, 'agen1').file_report()
+    after_no = verifier.complete_only_task(rejected['id'], helpers.VERIFY_REJECT).get_json()
+    assert after_no['documents_pending'] == []
+
 def test_the_letter_and_the_notulen_through_the_api(app, client):
     with app.app_context():
         instance_id = walk_to_rakor()

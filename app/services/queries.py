@@ -1,9 +1,9 @@
 """Read-side queries for inboxes and report pages: plain indexed SQL, never the workflow JSON."""
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from app.extensions import db
-from app.models import Attachment, AuditEvent, HumanTask, Report, TaskSubmission
+from app.models import Attachment, AuditEvent, HumanTask, Report, TaskSubmission, User
 from app.models.process import TASK_OPEN
 from app.roles import REPORTER_LANE
 from app.services import reports
@@ -23,7 +23,8 @@ def inbox(user, limit=200, order='tenggat'):
         return []
     query = (select(HumanTask, Report)
              .join(Report, Report.instance_id == HumanTask.instance_id)
-             .options(joinedload(HumanTask.claimed_by))
+             # the claimants' names, without their roles (read only if ever used)
+             .options(joinedload(HumanTask.claimed_by).options(lazyload(User.roles)))
              .where(HumanTask.status == TASK_OPEN, HumanTask.lane.in_(lanes),
                     or_(HumanTask.assigned_to_id.is_(None), HumanTask.assigned_to_id == user.id),
                     # separation of duties: nobody is offered a later step of their own report

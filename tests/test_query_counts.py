@@ -1,0 +1,96 @@
+"""The number of SQL statements of the hot requests is fixed and does not grow with the data, so an N+1
+query or a heavier step fails here (their timings live in bench/, not in tests)."""
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from app.extensions import db
+from tests import helpers
+from tests.helpers import Api, web_login
+
+# statements per request; lower them when a change makes a request leaner, never raise them lightly
+COMPLETE_DECISION = 29   # token, task check, lock, engine state, inbox rows, report, 3 audit events, the reply
+INBOX_API = 4            # token, user, roles, the inbox query (claimants joined)
+INBOX_PAGE = 4           # session user, roles, the inbox query (claimants joined), the notification bell
+
+
+@contextmanager
+def statements(app):
+    """Collect the SQL statements the app sends while the block runs."""
+    seen = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(' '.join(statement.split()))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, 'before_cursor_execute', count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, 'before_cursor_execute', count)
+
+
+def published(client, count):
+    """`count` reports waiting for the leadership's decision; returns their instance ids."""
+    agent, verifier, admin = (Api(client, name) for name in ('agen1', 'verifikator1', 'administrator1'))
+    ids = []
+    for _ in range(count):
+        instance_id = agent.file_report()['id']
+        assert verifier.complete_only_task(instance_id, helpers.VERIFY_YES).status_code == 200
+        assert admin.complete_only_task(instance_id, helpers.PUBLISH).status_code == 200
+        ids.append(instance_id)
+    return ids
+
+
+@pytest.fixture
+def no_documents(app, monkeypatch):
+    """Documents are counted apart (they are made by the tick outside tests)."""
+    monkeypatch.setitem(app.config, 'DOCUMENTS_AFTER_STEP', 'tick')
+
+
+def completing_a_decision(app, client, instance_id):
+    leader = Api(client, 'pimpinan1')
+    [task] = leader.get(f'/instances/{instance_id}').get_json()['tasks']
+    with statements(app) as seen:
+        response = leader.post(f'/tasks/{task["id"]}/complete', json=helpers.DECIDE_NO)
+    assert response.status_code == 200
+    return seen
+
+
+def test_completing_a_task_sends_a_fixed_number_of_statements(app, client, no_documents):
+    first, *others = published(client, 6)
+    alone = completing_a_decision(app, client, first)
+    assert len(alone) == COMPLETE_DECISION, '\n'.join(alone)
+    # more reports, more users' tasks and a longer history change nothing
+    published(client, 4)
+    assert len(completing_a_decision(app, client, others[-1])) == COMPLETE_DECISION
+
+
+def test_an_inbox_page_sends_a_fixed_number_of_statements(app, client, no_documents):
+    published(client, 2)
+    leader = Api(client, 'pimpinan1')
+    web = app.test_client()
+    web_login(web, 'pimpinan1')
+
+    def inbox_counts():
+        with statements(app) as api_seen:
+            listed = leader.get('/tasks')
+        with statements(app) as page_seen:
+            page = web.get('/tugas')
+        assert listed.status_code == 200 and page.status_code == 200
+        return len(listed.get_json()), len(api_seen), len(page_seen), api_seen, page_seen
+
+    shown, api_count, page_count, api_seen, page_seen = inbox_counts()
+    assert shown == 2
+    assert api_count == INBOX_API, '\n'.join(api_seen)
+    assert page_count == INBOX_PAGE, '\n'.join(page_seen)
+    # claimed tasks name their claimant: still one query for all of them
+    published(client, 8)
+    for task in leader.get('/tasks').get_json()[:5]:
+        assert leader.post(f'/tasks/{task["id"]}/claim').status_code == 200
+    shown, api_count, page_count, api_seen, page_seen = inbox_counts()
+    assert shown == 10
+    assert api_count == INBOX_API, '\n'.join(api_seen)
+    assert page_count == INBOX_PAGE, '\n'.join(page_seen)
