@@ -8,7 +8,7 @@ running instance always continues on the diagram version it started on.
 import hashlib
 import json
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
@@ -33,7 +33,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from . import dryrun, expressions, versions
+from . import dryrun, expressions, history, versions
 from .errors import DiagramError, EngineError, NoPathError, TaskNotReadyError
 from .safe_xml import UnsafeXmlError, parse_bpmn_bytes
 from .validation import BPMN, check_structure, unquote_duration
@@ -92,6 +92,9 @@ class ProcessModel:
     condition_names: set = field(default_factory=set)
     #: lane id -> lane name, every lane of the diagram (also those without tasks)
     lanes: dict = field(default_factory=dict)
+    #: whether finished history may be dropped from the state (not with parallel joins, whose data
+    #: merging looks at earlier passes: see history.py)
+    prunable: bool = True
 
 
 class _SafeExpressionEnvironment(BasePythonScriptEngineEnvironment):
@@ -178,6 +181,8 @@ class WorkflowEngine:
                 problems.setdefault(bpmn_id, []).append(
                     f'Elemen {type(spec).__name__} tidak diizinkan (hanya user task, gateway dan event)')
                 continue
+            if isinstance(spec, ParallelGateway):
+                model.prunable = False
             if isinstance(spec, UserTask):
                 model.user_tasks[bpmn_id] = UserTaskInfo(
                     bpmn_id=bpmn_id, name=spec.bpmn_name or bpmn_id, lane=spec.lane,
@@ -266,16 +271,9 @@ class WorkflowEngine:
     def trail(self, model, state):
         """The path an instance took: how often each element ran and each connection was followed."""
         workflow = self._restore(model, state)
-        visits, steps = Counter(), Counter()
-        for task in workflow.get_tasks(state=TaskState.COMPLETED | TaskState.READY | TaskState.WAITING):
-            bpmn_id = getattr(task.task_spec, 'bpmn_id', None)
-            if bpmn_id is None:
-                continue
-            if task.state == TaskState.COMPLETED:
-                visits[bpmn_id] += 1
-            parent = _nearest_element(task.parent)
-            if parent is not None:
-                steps[(parent, bpmn_id)] += 1
+        visits, steps = history.trail_counts(workflow)
+        visits.update(workflow.carried_trail.visits)
+        steps.update(workflow.carried_trail.steps)
         return Trail(visits=dict(visits), steps=[(a, b, n) for (a, b), n in steps.items()])
 
     def ready_tasks(self, model, state):
@@ -301,15 +299,21 @@ class WorkflowEngine:
 
     def _restore(self, model, state):
         dct = json.loads(state)
+        carried = history.Carried.from_state(dct)
         dct['spec'], dct['subprocess_specs'] = model.spec, model.subprocess_specs
         workflow = self._serializer.from_dict(dct)
         # the serializer does not keep the script engine: always put ours back
         workflow.script_engine = self._script_engine
+        workflow.carried_trail = carried  # the trail of history already dropped (history.py)
         return workflow
 
-    def _dump(self, workflow):
+    def _dump(self, model, workflow):
+        carried = getattr(workflow, 'carried_trail', None) or history.Carried()
+        if model.prunable:
+            history.prune(workflow, carried)
         dct = self._serializer.to_dict(workflow)
         del dct['spec'], dct['subprocess_specs']
+        carried.to_state(dct)
         return json.dumps(dct, separators=(',', ':'))
 
     def _ready(self, model, workflow):
@@ -330,7 +334,7 @@ class WorkflowEngine:
             waiting = sorted({t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.WAITING)
                               if getattr(t.task_spec, 'bpmn_id', None)})
         timers = [due for _task, due in _pending_timers(workflow)]
-        return StepResult(state=self._dump(workflow), ready_tasks=ready, completed=completed,
+        return StepResult(state=self._dump(model, workflow), ready_tasks=ready, completed=completed,
                           end_event_id=end_id, end_event_name=model.end_events.get(end_id), waiting=waiting,
                           next_timer_at=min(timers, default=None))
 
@@ -353,13 +357,6 @@ def _pending_timers(workflow):
             due = due.astimezone(UTC).replace(tzinfo=None) if due.tzinfo else due
             pending.append((task, due))
     return pending
-
-
-def _nearest_element(task):
-    """The closest ancestor that is a diagram element (the engine inserts internal tasks)."""
-    while task is not None and getattr(task.task_spec, 'bpmn_id', None) is None:
-        task = task.parent
-    return getattr(task.task_spec, 'bpmn_id', None) if task is not None else None
 
 
 def _element_of(exc):

@@ -189,3 +189,47 @@ def test_engine_package_imports_neither_flask_nor_sqlalchemy():
     root = Path(__file__).resolve().parents[2]
     completed = subprocess.run([sys.executable, '-c', code], cwd=root, capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def unpruned(engine, model):
+    """The same diagram with the whole history kept, to compare with."""
+    from dataclasses import replace
+    return replace(model, prunable=False)
+
+
+def same_trail(engine, model, state, full_model, full_state):
+    pruned, full = engine.trail(model, state), engine.trail(full_model, full_state)
+    return pruned.visits == full.visits and sorted(pruned.steps) == sorted(full.steps)
+
+
+def test_history_is_dropped_but_the_state_and_the_trail_stay_exact_through_twenty_returns(engine, model):
+    """Each TIDAK-return adds a pass; the state keeps only open work and the trail counts every pass."""
+    full_model = unpruned(engine, model)
+    pruned, full = engine.start(model), engine.start(full_model)
+    sizes = []
+    for _ in range(20):
+        for expected, data in (('Task_Pelaporan', REPORT), ('Task_Verifikasi', VERIFY_RETURN)):
+            pruned = step(engine, model, pruned, expected, data)
+            full = step(engine, full_model, full, expected, data)
+        assert same_trail(engine, model, pruned.state, full_model, full.state)
+        sizes.append(len(pruned.state))
+    trail = engine.trail(model, pruned.state)
+    assert trail.visits['Task_Pelaporan'] == 20 and trail.visits['Task_Verifikasi'] == 20
+    assert {(a, b): n for a, b, n in trail.steps}[('Gateway_TindakLanjut', 'Task_Pelaporan')] == 20
+    assert max(sizes) <= sizes[0] * 1.05 and max(sizes) < len(full.state) / 5
+    # the data of the last pass is still there, and the path goes on as before
+    for expected, data in (('Task_Pelaporan', REPORT), ('Task_Verifikasi', VERIFY_YES)):
+        pruned = step(engine, model, pruned, expected, data)
+        full = step(engine, full_model, full, expected, data)
+    assert [t.info.bpmn_id for t in pruned.ready_tasks] == ['Task_Publikasi']
+    assert same_trail(engine, model, pruned.state, full_model, full.state)
+
+
+def test_a_diagram_with_a_parallel_gateway_keeps_its_whole_history(engine):
+    from tests.engine.test_versions import flow, minimal
+    """Parallel joins merge the data of earlier passes, so such a diagram's history is not dropped."""
+    xml = minimal('<bpmn:parallelGateway id="Bagi"/><bpmn:userTask id="Tugas"/>'
+                  '<bpmn:endEvent id="Cepat"/><bpmn:endEvent id="Lambat"/>'
+                  + flow('Mulai', 'Bagi') + flow('Bagi', 'Cepat') + flow('Bagi', 'Tugas') + flow('Tugas', 'Lambat'))
+    assert engine.load(xml.encode(), 'sikanda').prunable is False
+    assert engine.load(DIAGRAM, 'sikanda').prunable is True
