@@ -10,7 +10,7 @@ from tests import helpers
 from tests.helpers import Api, web_login
 
 # statements per request; lower them when a change makes a request leaner, never raise them lightly
-COMPLETE_DECISION = 29   # token, task check, lock, engine state, inbox rows, report, 3 audit events, the reply
+COMPLETE_DECISION = 27   # token, task check, lock, task, inbox rows, report, the audit chain, the reply
 INBOX_API = 4            # token, user, roles, the inbox query (claimants joined)
 INBOX_PAGE = 4           # session user, roles, the inbox query (claimants joined), the notification bell
 

@@ -99,11 +99,13 @@ def complete_task(task_id):
     config = current_app.config
     submission = workflow.Submission(data=data, photos=uploads, photo_caption=data.get('keterangan_foto'),
                                      max_photo_bytes=config['MAX_PHOTO_BYTES'], max_photos=config['MAX_PHOTOS'])
+    instance_id, form_key = view.task.instance_id, view.task.form_key
     with unit_of_work():
-        instance = workflow.complete_task(task_id, g.api_user, submission)
-    step = after_step(view.task.instance_id, view.task.form_key, data, g.api_user)
-    return jsonify({'instance': _instance(instance.id), 'documents': [document_json(d) for d in step.made],
-                    'documents_pending': step.pending})
+        workflow.complete_task(task_id, g.api_user, submission)
+        # the reply is what this transaction writes, read before the commit expires it
+        reply = {'instance': _instance(instance_id)}
+    step = after_step(instance_id, form_key, data, g.api_user)
+    return jsonify(reply | {'documents': [document_json(d) for d in step.made], 'documents_pending': step.pending})
 
 
 @bp.get('/instances/<int:instance_id>')

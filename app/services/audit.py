@@ -1,8 +1,10 @@
 """Append-only audit trail with a hash chain, written in the caller's transaction."""
 import hashlib
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import select, update
+from sqlalchemy.event import listens_for
 
 from app.extensions import db
 from app.models import AuditChainHead, AuditEvent
@@ -39,34 +41,50 @@ def acting_role(actor, role=None):
 
 def record(action, actor=None, role=None, instance_id=None, human_task_id=None, detail=None):
     """Append one event to the chain, in the caller's transaction. `role` may be a lane name."""
-    head = _locked_head()
+    chain = _chain()
     event = AuditEvent(
         created_at=utcnow(), actor_id=getattr(actor, 'id', None),
         actor_username=getattr(actor, 'username', None), role=acting_role(actor, role), action=action,
         instance_id=instance_id, human_task_id=human_task_id, detail=detail or {},
-        prev_hash=head.last_hash,
+        prev_hash=chain.head.last_hash,
     )
     event.hash = _digest(event)
     db.session.add(event)
-    db.session.flush()
-    # the head is written with the transaction's next flush: once for several events
-    head.last_hash, head.last_event_id = event.hash, event.id
+    # the events are inserted with the transaction's next flush, in this order; the head learns the
+    # last one's id just before the commit (_point_head_at_last_event)
+    chain.head.last_hash, chain.last_event = event.hash, event
     return event
 
 
-def _locked_head():
+@dataclass
+class _Chain:
+    transaction: object
+    head: AuditChainHead
+    last_event: AuditEvent | None = None
+
+
+def _chain():
     """The chain head, locked for the rest of the transaction; read once per transaction."""
     transaction = db.session().get_transaction()
-    cached = db.session.info.get('audit_head')
-    if cached is not None and cached[0] is transaction:
-        return cached[1]
+    chain = db.session.info.get('audit_chain')
+    if chain is not None and chain.transaction is transaction:
+        return chain
     # write first, read second: the UPDATE takes the lock before the last hash is read
     db.session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
                        .values(last_hash=AuditChainHead.last_hash))
     head = db.session.execute(select(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
                               .execution_options(populate_existing=True)).scalar_one()
-    db.session.info['audit_head'] = (transaction, head)
-    return head
+    chain = db.session.info['audit_chain'] = _Chain(transaction, head)
+    return chain
+
+
+@listens_for(db.session, 'before_commit')
+def _point_head_at_last_event(session):
+    chain = session.info.pop('audit_chain', None)
+    if chain is None or chain.last_event is None or chain.transaction is not session.get_transaction():
+        return
+    session.flush()
+    chain.head.last_event_id = chain.last_event.id  # written by the commit's own flush
 
 
 def verify_chain(checkpoint=GENESIS):
