@@ -73,6 +73,7 @@ class HumanTask(db.Model):
     """The inbox: one row per user task that was ever ready, written with the state."""
     __tablename__ = 'human_tasks'
     __table_args__ = (Index('ix_human_tasks_inbox', 'status', 'lane', 'due_at'),
+                      Index('ix_human_tasks_inbox_created', 'status', 'lane', 'created_at'),
                       Index('ix_human_tasks_status_due', 'status', 'due_at'),
                       # the tick's two questions: open, not yet reminded / marked, and due by now
                       Index('ix_human_tasks_to_remind', 'status', 'reminded_at', 'remind_at'),
