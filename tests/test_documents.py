@@ -476,11 +476,14 @@ def test_by_default_a_steps_documents_are_left_to_the_tick(app, client, monkeypa
     page = web_post(admin, f'/tugas/{task["id"]}', helpers.PUBLISH)
     assert page.status_code == 302
     assert 'Rumusan Kebijakan sedang dibuat' in admin.get('/tugas').get_data(as_text=True)
+    waiting = admin.get(f'/laporan/{instance["id"]}').get_data(as_text=True)
+    assert 'Sedang dibuat oleh sistem' in waiting and '<strong>Rumusan Kebijakan</strong>' in waiting
     with app.app_context():
         assert run_tick(utcnow()).documents == 2
         made = documents.for_instance(instance['id'])
         assert sorted(d.kind for d in made) == ['laporan_informasi', 'rumusan_kebijakan']
         assert {d.created_by_id for d in made} == {None}
+    assert 'Sedang dibuat oleh sistem' not in admin.get(f'/laporan/{instance["id"]}').get_data(as_text=True)
     rejected = Api(client, 'agen1').file_report()
     after_no = verifier.complete_only_task(rejected['id'], helpers.VERIFY_REJECT).get_json()
     assert after_no['documents_pending'] == []
