@@ -94,3 +94,22 @@ def test_an_inbox_page_sends_a_fixed_number_of_statements(app, client, no_docume
     assert shown == 10
     assert api_count == INBOX_API, '\n'.join(api_seen)
     assert page_count == INBOX_PAGE, '\n'.join(page_seen)
+
+
+def test_the_inbox_comes_in_pages(app, client, no_documents, monkeypatch):
+    from app.services import queries
+    published(client, 3)
+    leader = Api(client, 'pimpinan1')
+    first = leader.get('/tasks?limit=2')
+    assert len(first.get_json()) == 2 and first.headers['Link'] == '</api/v1/tasks?limit=2&offset=2>; rel="next"'
+    rest = leader.get('/tasks?limit=2&offset=2')
+    assert len(rest.get_json()) == 1 and 'Link' not in rest.headers
+    assert {t['id'] for t in first.get_json()}.isdisjoint(t['id'] for t in rest.get_json())
+    monkeypatch.setattr(queries, 'INBOX_PAGE_SIZE', 2)
+    web = app.test_client()
+    web_login(web, 'pimpinan1')
+    page_one = web.get('/tugas').get_data(as_text=True)
+    assert page_one.count('Kerjakan<span') == 2 and 'halaman=2' in page_one
+    page_two = web.get('/tugas?halaman=2').get_data(as_text=True)
+    assert page_two.count('Kerjakan<span') == 1 and 'halaman=3' not in page_two and 'halaman=1' in page_two
+    assert 'Tidak ada tugas di halaman ini' in web.get('/tugas?halaman=9').get_data(as_text=True)

@@ -175,6 +175,14 @@ def _audit_events_op():
     return operation
 
 
+def _tasks_op(task):
+    operation = _op('Kotak tugas pemanggil (hanya lajurnya), satu halaman; header Link rel="next" bila masih ada',
+                    {'type': 'array', 'items': task}, 401)
+    query = {'limit': {'type': 'integer', 'minimum': 1, 'maximum': 200}, 'offset': {'type': 'integer', 'minimum': 0}}
+    operation['parameters'] = [{'name': name, 'in': 'query', 'schema': schema} for name, schema in query.items()]
+    return operation
+
+
 def _notifications_op():
     operation = _op('Notifikasi pemanggil, terbaru di atas', {
         'type': 'object', 'required': ['notifications', 'unread', 'next_before'], 'properties': {
@@ -226,7 +234,7 @@ def openapi_document():
             '/processes/{process_id}/instances': {'post': _op(
                 'Mulai laporan baru (tugas pertama untuk pelapor)', _ref('Instance'), 401, 403, 404,
                 ok_status=201, params=('process_id',))},
-            '/tasks': {'get': _op('Kotak tugas pemanggil (hanya lajurnya)', {'type': 'array', 'items': task}, 401)},
+            '/tasks': {'get': _tasks_op(task)},
             '/tasks/{task_id}': {'get': _op('Tugas beserta deskripsi formulirnya', {'allOf': [task, {
                 'type': 'object', 'properties': {'fields': {'type': 'array', 'items': _ref('Field')}}}]},
                 401, 403, 404, 409, params=('task_id',))},

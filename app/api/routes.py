@@ -47,10 +47,20 @@ def start_instance(process_id):
     return jsonify(_instance(instance.id)), 201
 
 
+MAX_TASKS_PER_PAGE = 200
+
+
 @bp.get('/tasks')
 @token_required
 def list_tasks():
-    return jsonify([task_json(task) for task, _report in queries.inbox(g.api_user)])
+    """One page of the caller's inbox (`limit`, `offset`); a `Link: rel="next"` header when there is more."""
+    limit = min(max(request.args.get('limit', queries.INBOX_PAGE_SIZE, type=int), 1), MAX_TASKS_PER_PAGE)
+    offset = max(request.args.get('offset', 0, type=int), 0)
+    rows = queries.inbox(g.api_user, limit + 1, offset=offset)
+    response = jsonify([task_json(task) for task, _report in rows[:limit]])
+    if len(rows) > limit:
+        response.headers['Link'] = f'</api/v1/tasks?limit={limit}&offset={offset + limit}>; rel="next"'
+    return response
 
 
 @bp.get('/tasks/<int:task_id>')

@@ -16,8 +16,12 @@ INBOX_ORDERS = {
 }
 
 
-def inbox(user, limit=200, order='tenggat'):
-    """Open tasks the user may work on; soonest due first unless another order is asked for."""
+INBOX_PAGE_SIZE = 50
+
+
+def inbox(user, limit=INBOX_PAGE_SIZE, order='tenggat', offset=0):
+    """Open tasks the user may work on, one page of them; soonest due first unless another order is
+    asked for. Each page is an index range, so its cost does not grow with the number of reports."""
     lanes = user.lanes
     if not lanes:
         return []
@@ -30,8 +34,15 @@ def inbox(user, limit=200, order='tenggat'):
                     # separation of duties: nobody is offered a later step of their own report
                     or_(HumanTask.lane == REPORTER_LANE, Report.reporter_id != user.id))
              .order_by(*INBOX_ORDERS[order])
-             .limit(limit))
+             .limit(limit).offset(offset))
     return db.session.execute(query).all()
+
+
+def inbox_page(user, page=1, order='tenggat', per_page=None):
+    """(rows, has_next) of page `page` (from 1) of the user's inbox."""
+    per_page = per_page or INBOX_PAGE_SIZE
+    rows = inbox(user, per_page + 1, order, (max(page, 1) - 1) * per_page)
+    return rows[:per_page], len(rows) > per_page
 
 
 def report_count():
