@@ -10,8 +10,8 @@ from tests import helpers
 from tests.helpers import Api, web_login
 
 # statements per request; lower them when a change makes a request leaner, never raise them lightly
-COMPLETE_DECISION = 27   # token, task check, lock, task, inbox rows, report, the audit chain, the reply
-INBOX_API = 4            # token, user, roles, the inbox query (claimants joined)
+COMPLETE_DECISION = 22   # token, task check, lock, task, inbox rows, report, the audit chain, the reply
+INBOX_API = 3            # token with its user, roles, the inbox query (claimants joined)
 INBOX_PAGE = 4           # session user, roles, the inbox query (claimants joined), the notification bell
 
 

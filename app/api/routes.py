@@ -111,9 +111,10 @@ def complete_task(task_id):
                                      max_photo_bytes=config['MAX_PHOTO_BYTES'], max_photos=config['MAX_PHOTOS'])
     instance_id, form_key = view.task.instance_id, view.task.form_key
     with unit_of_work():
-        workflow.complete_task(task_id, g.api_user, submission)
-        # the reply is what this transaction writes, read before the commit expires it
-        reply = {'instance': _instance(instance_id)}
+        instance = workflow.complete_task(task_id, g.api_user, submission)
+        # the reply is what this transaction wrote, read before the commit expires it; the instance
+        # held here keeps itself and its diagram version in the session, so they are not read again
+        reply = {'instance': _instance(instance.id)}
     step = after_step(instance_id, form_key, data, g.api_user)
     return jsonify(reply | {'documents': [document_json(d) for d in step.made], 'documents_pending': step.pending})
 
@@ -138,7 +139,7 @@ def openapi():
 
 
 def _instance(instance_id):
-    report = queries.report_by_instance(instance_id)
+    report = queries.report_with_reporter(instance_id)
     return instance_json(report.instance, report, queries.open_tasks(instance_id))
 
 

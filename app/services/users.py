@@ -6,6 +6,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import ApiToken, User, UserRole
@@ -75,7 +76,8 @@ def issue_token(user, hours):
 def user_for_token(token):
     if not token:
         return None
-    row = db.session.execute(select(ApiToken).where(ApiToken.token_hash == _token_digest(token))).scalar()
+    row = db.session.execute(select(ApiToken).options(joinedload(ApiToken.user))
+                             .where(ApiToken.token_hash == _token_digest(token))).scalar()
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or not row.user.active:
         return None
     return row.user
