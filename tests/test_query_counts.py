@@ -10,7 +10,8 @@ from tests import helpers
 from tests.helpers import Api, web_login
 
 # statements per request; lower them when a change makes a request leaner, never raise them lightly
-COMPLETE_DECISION = 22   # token, task check, lock, task, inbox rows, report, the audit chain, the reply
+COMPLETE_DECISION = 18   # token, task check, lock, task, inbox rows, report, the audit chain, the reply
+COMPLETE_VERIFICATION = 20  # the same, plus the next task and its notice to the administrators
 INBOX_API = 3            # token with its user, roles, the inbox query (claimants joined)
 INBOX_PAGE = 4           # session user, roles, the inbox query (claimants joined), the notification bell
 
@@ -66,6 +67,18 @@ def test_completing_a_task_sends_a_fixed_number_of_statements(app, client, no_do
     # more reports, more users' tasks and a longer history change nothing
     published(client, 4)
     assert len(completing_a_decision(app, client, others[-1])) == COMPLETE_DECISION
+
+
+def test_completing_a_step_that_opens_the_next_one_sends_a_fixed_number_of_statements(app, client, no_documents):
+    agent, verifier = Api(client, 'agen1'), Api(client, 'verifikator1')
+    counts = []
+    for _ in range(3):
+        instance_id = agent.file_report()['id']
+        [task] = verifier.get(f'/instances/{instance_id}').get_json()['tasks']
+        with statements(app) as seen:
+            assert verifier.post(f'/tasks/{task["id"]}/complete', json=helpers.VERIFY_YES).status_code == 200
+        counts.append(len(seen))
+    assert counts == [COMPLETE_VERIFICATION] * 3, '\n'.join(seen)
 
 
 def test_an_inbox_page_sends_a_fixed_number_of_statements(app, client, no_documents):

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Attachment, AuditEvent, HumanTask, Report, TaskSubmission
+from app.models import Attachment, AuditChainHead, AuditEvent, HumanTask, Report, TaskSubmission
 from app.services import audit, documents, queries, users, workflow
 from app.services.attachments import Upload
 from app.services.errors import ConflictError, PermissionDenied, ValidationFailed
@@ -74,6 +74,10 @@ def test_full_path_ya_ya(app):
     steps = [s.bpmn_id for s in queries.submissions(instance_id)]
     assert steps == ['Task_Pelaporan', 'Task_Verifikasi', 'Task_Publikasi', 'Task_Keputusan', 'Task_Rakor']
     assert audit.verify_chain() is None
+    # the head names the newest event, whose hash it holds (written once per transaction)
+    head = db.session.get(AuditChainHead, audit.HEAD_ID)
+    newest = db.session.execute(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).scalar_one()
+    assert (head.last_event_id, head.last_hash) == (newest.id, newest.hash)
 
 
 def test_path_ya_tidak_ends_dipantau():

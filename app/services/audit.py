@@ -46,45 +46,48 @@ def record(action, actor=None, role=None, instance_id=None, human_task_id=None, 
         created_at=utcnow(), actor_id=getattr(actor, 'id', None),
         actor_username=getattr(actor, 'username', None), role=acting_role(actor, role), action=action,
         instance_id=instance_id, human_task_id=human_task_id, detail=detail or {},
-        prev_hash=chain.head.last_hash,
+        prev_hash=chain.last_hash,
     )
     event.hash = _digest(event)
     db.session.add(event)
-    # the events are inserted with the transaction's next flush, in this order; the head learns the
-    # last one's id just before the commit (_point_head_at_last_event)
-    chain.head.last_hash, chain.last_event = event.hash, event
+    # the events are inserted with the transaction's flushes, in this order; the head is written once,
+    # just before the commit (_write_head)
+    chain.last_hash, chain.last_event = event.hash, event
     return event
 
 
 @dataclass
 class _Chain:
+    """The end of the chain as this transaction sees it; the head row stays locked until the commit."""
     transaction: object
-    head: AuditChainHead
+    last_hash: str
     last_event: AuditEvent | None = None
 
 
 def _chain():
-    """The chain head, locked for the rest of the transaction; read once per transaction."""
-    transaction = db.session().get_transaction()
-    chain = db.session.info.get('audit_chain')
-    if chain is not None and chain.transaction is transaction:
+    """The chain's end, read once per transaction: the UPDATE takes the head's lock and returns its hash,
+    so no other transaction can append between the read and the commit."""
+    session = db.session()
+    chain = session.info.get('audit_chain')
+    if chain is not None and chain.transaction is session.get_transaction():
         return chain
-    # write first, read second: the UPDATE takes the lock before the last hash is read
-    db.session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
-                       .values(last_hash=AuditChainHead.last_hash))
-    head = db.session.execute(select(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
-                              .execution_options(populate_existing=True)).scalar_one()
-    chain = db.session.info['audit_chain'] = _Chain(transaction, head)
+    last_hash = session.execute(
+        update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(last_hash=AuditChainHead.last_hash)
+        .returning(AuditChainHead.last_hash).execution_options(synchronize_session=False)).scalar_one()
+    # the transaction exists now (the UPDATE began it if nothing had yet)
+    chain = session.info['audit_chain'] = _Chain(session.get_transaction(), last_hash)
     return chain
 
 
 @listens_for(db.session, 'before_commit')
-def _point_head_at_last_event(session):
+def _write_head(session):
     chain = session.info.pop('audit_chain', None)
     if chain is None or chain.last_event is None or chain.transaction is not session.get_transaction():
         return
     session.flush()
-    chain.head.last_event_id = chain.last_event.id  # written by the commit's own flush
+    session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
+                    .values(last_hash=chain.last_hash, last_event_id=chain.last_event.id)
+                    .execution_options(synchronize_session=False))
 
 
 def verify_chain(checkpoint=GENESIS):

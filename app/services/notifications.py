@@ -7,6 +7,7 @@ import smtplib
 from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db, mailer
 from app.models import Notification, User, UserRole
@@ -37,12 +38,13 @@ class Notice:
     human_task_id: int | None = None
 
 
-def notify(users, notice, key):
-    """Store `notice` once per user for `key`; returns the rows created now."""
+def notify(users, notice, key, fresh=False):
+    """Store `notice` once per user for `key`; returns the rows created now. `fresh`: the key names a
+    row made in this transaction, so nobody can have had this notice yet (no need to look)."""
     users = {user.id: user for user in users if user.active}
     if not users:
         return []
-    already = set(db.session.execute(select(Notification.user_id).where(
+    already = set() if fresh else set(db.session.execute(select(Notification.user_id).where(
         Notification.user_id.in_(users), Notification.dedup_key == key)).scalars())
     rows = [Notification(user_id=user.id, kind=notice.kind, title=notice.title[:200], body=notice.body,
                          link=notice.link, instance_id=notice.instance_id, human_task_id=notice.human_task_id,
@@ -55,8 +57,10 @@ def notify(users, notice, key):
 
 
 def users_with_role(role):
-    return db.session.execute(select(User).join(UserRole).where(UserRole.role == role, User.active)
-                              .order_by(User.id)).scalars().all()
+    """Active users with `role`, their roles read in the same query."""
+    return db.session.execute(select(User).join(UserRole).options(joinedload(User.roles))
+                              .where(UserRole.role == role, User.active)
+                              .order_by(User.id)).unique().scalars().all()
 
 
 def task_audience(task, report):
@@ -92,7 +96,8 @@ def task_opened(task, report):
         notice = Notice('tugas_baru', f'Tugas baru: {task.name} — {report.nomor}',
                         f'{report.judul or "Laporan"} menunggu {task.lane}. Batas waktu {format_wita(task.due_at)}.',
                         f'/tugas/{task.id}', task.instance_id, task.id)
-    return notify(task_audience(task, report), notice, f'{notice.kind}:{task.id}')
+    # the task was opened in this transaction: nobody has been told about it yet
+    return notify(task_audience(task, report), notice, f'{notice.kind}:{task.id}', fresh=True)
 
 
 def half_time(task, report):

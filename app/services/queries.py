@@ -109,6 +109,14 @@ def task(task_id):
     return row
 
 
+def task_with_instance(task_id):
+    row = db.session.execute(select(HumanTask).options(joinedload(HumanTask.instance, innerjoin=True))
+                             .where(HumanTask.id == task_id)).scalar()
+    if row is None:
+        raise NotFoundError('Tugas tidak ditemukan')
+    return row
+
+
 def attachment_for(attachment_id, user):
     """An attachment the user may see (access is that of its report)."""
     row = db.session.get(Attachment, attachment_id)

@@ -2,8 +2,6 @@
 from dataclasses import dataclass
 from functools import cached_property
 
-from app.extensions import db
-from app.models import ProcessInstance
 from app.models.process import TASK_OPEN
 from app.services import documents, queries
 from app.services.errors import ConflictError
@@ -46,9 +44,8 @@ class TaskView:
 
 def task_view(task_id, user):
     """The task with everything entered so far; whoever may act on a task may read its report."""
-    task = queries.task(task_id)
-    instance = db.session.get(ProcessInstance, task.instance_id)  # its state is not read
-    check_can_act(task, instance, user)
+    task = queries.task_with_instance(task_id)  # the instance's state is not read
+    check_can_act(task, task.instance, user)
     if task.status != TASK_OPEN or task.claimed_by_id not in (None, user.id):
         # say so before anyone types a whole form they could not submit
         raise ConflictError(unavailable_message(task))

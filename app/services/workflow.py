@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import joinedload, undefer
 
 from app.engine import NoPathError, TaskNotReadyError
 from app.extensions import db, workflow_engine
@@ -217,7 +217,9 @@ def _can_still_work(task, user):
 
 def _load_for_action(task_id, user, lock=False):
     """The task and its instance, both read fresh after the instance row is locked (when `lock`)."""
-    query = select(ProcessInstance).options(undefer(ProcessInstance.state)).where(
+    # the state and the diagram version come along: the step needs both (the version's XML stays unread)
+    query = select(ProcessInstance).options(
+        undefer(ProcessInstance.state), joinedload(ProcessInstance.definition, innerjoin=True)).where(
         ProcessInstance.id == select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery())
     if lock:
         # on PostgreSQL a second request for the same instance waits here, then sees the result
