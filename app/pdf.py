@@ -5,6 +5,7 @@ caller hands over (`image:<key>`), so text entered by users can never make it re
 """
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ class PdfRenderer:
         # optional fields a step left out render empty (the API may omit them), never as an error
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                                trim_blocks=True, lstrip_blocks=True)
+        self._local = threading.local()
 
     def init_app(self, app, filters=None, globals_=None):
         self.env.filters.update(filters or {}, css_text=css_text)
@@ -49,8 +51,18 @@ class PdfRenderer:
         from weasyprint import HTML  # imported when first needed: it loads Pango and fonts
 
         fetcher = _images_only(images or {})
-        document = HTML(string=self.html(template, context), url_fetcher=fetcher, base_url='image:').render()
+        document = HTML(string=self.html(template, context), url_fetcher=fetcher, base_url='image:').render(
+            font_config=self._font_config())
         return RenderedPdf(document.write_pdf(), len(document.pages))
+
+    def _font_config(self):
+        """One font configuration per thread, kept: a new one per document (WeasyPrint's default) leaves
+        about 0.2 MiB behind each time, so a long-running worker would grow without end."""
+        from weasyprint.text.fonts import FontConfiguration
+
+        if getattr(self._local, 'fonts', None) is None:
+            self._local.fonts = FontConfiguration()
+        return self._local.fonts
 
 
 def _images_only(images):
