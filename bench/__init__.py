@@ -5,11 +5,13 @@ import tempfile
 from pathlib import Path
 
 PASSWORD = 'bench-password'  # noqa: S105 - the seeded demo users' password
+SQLITE = 'sqlite'  # empty_app(SQLITE): a fresh SQLite file even when a PostgreSQL URL is set
 
 
-def empty_app():
-    """(app, workdir): the database from SIKANDA_DATABASE_URL, SIKANDA_TEST_DATABASE_URL (.ci/with-postgres)
-    or a temporary SQLite file, migrated and seeded; a database that is not empty is refused."""
+def empty_app(url=None):
+    """(app, workdir): the database `url`, else SIKANDA_DATABASE_URL, SIKANDA_TEST_DATABASE_URL (.ci/with-postgres)
+    or a temporary SQLite file (always that with url=SQLITE), migrated and seeded; a database that is not empty
+    is refused."""
     from flask_migrate import upgrade
     from sqlalchemy import inspect
 
@@ -21,8 +23,10 @@ def empty_app():
     from forms import FORM_CATALOG
 
     workdir = Path(tempfile.mkdtemp(prefix='sikanda-bench-'))
-    url = (os.environ.get('SIKANDA_DATABASE_URL') or os.environ.get('SIKANDA_TEST_DATABASE_URL')
-           or f'sqlite:///{workdir / "bench.db"}')
+    sqlite = f'sqlite:///{workdir / "bench.db"}'
+    if url == SQLITE:
+        url = sqlite
+    url = url or os.environ.get('SIKANDA_DATABASE_URL') or os.environ.get('SIKANDA_TEST_DATABASE_URL') or sqlite
     app = create_app({'SIKANDA_ENV': 'test', 'DATABASE_URL': url, 'SQLALCHEMY_DATABASE_URI': url,
                       'UPLOAD_DIR': str(workdir / 'uploads'), 'SECRET_KEY': 'bench', 'SESSION_COOKIE_SECURE': False})
     with app.app_context():
