@@ -14,8 +14,8 @@ PostgreSQL is used when SIKANDA_BENCH_PG_URL or SIKANDA_TEST_DATABASE_URL is set
   SIKANDA_PG_PORT=55481 .ci/with-postgres .venv/bin/python -m bench --quick
 otherwise its rows say "skipped (no PostgreSQL)". Writes bench-results.json and bench-results.md into --out.
 Exit status 1 when the benchmark itself failed (an exception, an HTTP error); a missed target is a FAIL in
-the table and fails the exit status only with --strict. On 2 idle cores --quick takes ~1.5 minutes, the
-full run ~4.
+the table and fails the exit status only with --strict. On 2 idle cores --quick takes about a minute, the
+full run about 7 (1,000 paths through HTTP on SQLite, the inbox at 100,000 instances).
 """
 import argparse
 import os
@@ -174,13 +174,15 @@ def _describe(results, args, sizes):
         f'Inbox: clones of service-made template instances, bulk-inserted (see bench/suite/inbox.py); sizes '
         f'{", ".join(f"{s:,}" for s in sizes["inbox_sizes"])}.',
         'Memory: the single gunicorn worker\'s RSS after it has served the inbox (API + HTML) with that many '
-        'instances in the database (the same worker throughout).',
+        'instances in the database (the same worker throughout); and the SQLite HTTP worker\'s RSS after a tenth '
+        'of its paths and after all of them (a target from 500 paths; the full run drives 1,000).',
     ]
     if args.quick:
         notes.append(f'--quick: {sizes["service_runs"]} service paths, {sizes["http_sqlite"]} HTTP paths on SQLite, '
                      f'{sizes["pg_single"]} + {sizes["pg_clients"]}×{sizes["pg_per_client"]} on PostgreSQL, '
                      f'TIDAK loop over {sizes["loop_instances"]} instances, inbox up to 10,000 (not 100,000): '
-                     'the 100k targets are read at 10k, the memory target at 10k vs 1k as in the full run.')
+                     'the 100k targets are read at 10k, the memory target at 10k vs 1k as in the full run; the '
+                     'path worker\'s memory is informational.')
     meta = results.meta
     available = meta['duration_s'] * (os.cpu_count() or 1)
     if meta['other_cpu_s'] > 0.1 * available:

@@ -25,6 +25,7 @@ from bench.suite.common import ACTORS, BPMN_IDS, STEPS, Stopwatch, path_data, pe
 WARM_UP = 2
 PASSES = 20
 PART = 'service layer'
+SERVICE_FACTOR = 2  # the issue's target: a step through the services costs at most twice the engine floor
 
 
 def run(results, floor, app, label, runs, loop_instances, profile_dir=None, profile_runs=0):
@@ -112,9 +113,10 @@ def _fresh_user(username):
 def _path_rows(results, floor, label, samples, runs):
     part = f'{PART} ({label})'
     every = [ms for step in STEPS for ms in samples[step]]
+    ratio = statistics.median(every) / floor['full']['all']
     results.add(part, f'completion, median of the 5 steps × {runs} paths', _with_ratios(every, floor, 'all'),
-                median_ms=statistics.median(every), p95_ms=percentile(every, 0.95),
-                floor_ratio=statistics.median(every) / floor['full']['all'])
+                f'≤ {SERVICE_FACTOR} × floor ({SERVICE_FACTOR * floor["full"]["all"]:.1f} ms)', ratio <= SERVICE_FACTOR,
+                median_ms=statistics.median(every), p95_ms=percentile(every, 0.95), floor_ratio=ratio)
     for step in STEPS:
         name = 'report (one photo; first completion after start_report)' if step == 'report' else step
         results.add(part, name, _with_ratios(samples[step], floor, step),
