@@ -80,6 +80,13 @@ def test_full_path_ya_ya(app):
     assert (head.last_event_id, head.last_hash) == (newest.id, newest.hash)
 
 
+def test_no_audit_event_inside_a_savepoint():
+    """A savepoint rolled back would leave the chain's end pointing at a lost event: refused outright."""
+    with pytest.raises(RuntimeError, match='savepoint'), unit_of_work(), db.session.begin_nested():
+        audit.record('test.nested')
+    assert db.session.scalar(select(func.count()).where(AuditEvent.action == 'test.nested')) == 0
+
+
 def test_path_ya_tidak_ends_dipantau():
     instance_id = file_report()
     act(instance_id, 'verifikator1', helpers.VERIFY_YES)

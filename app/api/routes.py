@@ -1,4 +1,4 @@
-from flask import current_app, g, jsonify, request
+from flask import current_app, g, jsonify, request, url_for
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from app.api import bp
@@ -55,11 +55,11 @@ MAX_TASKS_PER_PAGE = 200
 def list_tasks():
     """One page of the caller's inbox (`limit`, `offset`); a `Link: rel="next"` header when there is more."""
     limit = min(max(request.args.get('limit', queries.INBOX_PAGE_SIZE, type=int), 1), MAX_TASKS_PER_PAGE)
-    offset = max(request.args.get('offset', 0, type=int), 0)
+    offset = min(max(request.args.get('offset', 0, type=int), 0), queries.MAX_INBOX_OFFSET)
     rows = queries.inbox(g.api_user, limit + 1, offset=offset)
     response = jsonify([task_json(task) for task, _report in rows[:limit]])
     if len(rows) > limit:
-        response.headers['Link'] = f'</api/v1/tasks?limit={limit}&offset={offset + limit}>; rel="next"'
+        response.headers['Link'] = f'<{url_for("api.list_tasks", limit=limit, offset=offset + limit)}>; rel="next"'
     return response
 
 

@@ -26,6 +26,14 @@ class Carried:
         carried = dct.pop(TRAIL_KEY, None) or {}
         return cls(carried.get('visits'), carried.get('steps'))
 
+    def element_ids(self):
+        return set(self.visits) | {bpmn_id for step in self.steps for bpmn_id in step}
+
+    def rename(self, new_ids):
+        """Carry the counts over to another diagram version, `new_ids` mapping old element ids to new."""
+        self.visits = Counter({new_ids[a]: n for a, n in self.visits.items()})
+        self.steps = Counter({(new_ids[a], new_ids[b]): n for (a, b), n in self.steps.items()})
+
     def to_state(self, dct):
         if self.visits or self.steps:
             dct[TRAIL_KEY] = {'visits': dict(self.visits), 'steps': [[a, b, n] for (a, b), n in self.steps.items()]}

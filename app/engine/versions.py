@@ -61,6 +61,9 @@ def migrate(registry, workflow, old_model, new_model):
         if task.has_state(CURRENT | PAST) and _named(task.task_spec):
             where = 'saat ini' if task.has_state(CURRENT) else 'yang sudah dilalui'
             raise MigrationRefused(f'Langkah {where} "{_label(task.task_spec)[1]}" tidak ada di versi baru')
+    carried = getattr(workflow, 'carried_trail', None)
+    if carried is not None:
+        carried.rename(_carried_ids(carried, old_model, spec_diff))
     for task in workflow_diff.changed:
         changes = set(spec_diff.changed[task.task_spec]) - RECONNECTED_ONLY
         if task.has_state(CURRENT) and changes and _named(task.task_spec):
@@ -68,3 +71,18 @@ def migrate(registry, workflow, old_model, new_model):
                                    f'({describe_changes(changes)})')
     migrate_workflow(workflow_diff, workflow, new_model.spec)
     workflow.subprocess_specs = new_model.subprocess_specs
+
+
+def _carried_ids(carried, old_model, spec_diff):
+    """{old bpmn id: new bpmn id} for the history already dropped from the tree (history.py), which
+    the task-tree check above cannot see; a passed step missing from the new version is refused."""
+    by_id = {s.bpmn_id: s for s in old_model.spec.task_specs.values() if _named(s)}
+    renamed = {}
+    for bpmn_id in carried.element_ids():
+        old_spec = by_id.get(bpmn_id)
+        new_spec = spec_diff.alignment.get(old_spec) if old_spec is not None else None
+        if new_spec is None or not _named(new_spec):
+            name = _label(old_spec)[1] if old_spec is not None else bpmn_id
+            raise MigrationRefused(f'Langkah yang sudah dilalui "{name}" tidak ada di versi baru')
+        renamed[bpmn_id] = new_spec.bpmn_id
+    return renamed

@@ -29,7 +29,7 @@ def home():
 def tasks():
     order = request.args.get('urut', 'tenggat')
     order = order if order in queries.INBOX_ORDERS else 'tenggat'
-    page = max(request.args.get('halaman', 1, type=int), 1)
+    page = min(max(request.args.get('halaman', 1, type=int), 1), queries.MAX_INBOX_OFFSET)
     rows, has_next = queries.inbox_page(current_user, page, order)
     return render_template('inbox/home.html', rows=rows, order=order, page=page, has_next=has_next,
                            action_form=TaskActionForm())

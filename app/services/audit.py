@@ -41,6 +41,9 @@ def acting_role(actor, role=None):
 
 def record(action, actor=None, role=None, instance_id=None, human_task_id=None, detail=None):
     """Append one event to the chain, in the caller's transaction. `role` may be a lane name."""
+    if db.session().in_nested_transaction():
+        # a savepoint rolled back would leave the chain's remembered end pointing at a lost event
+        raise RuntimeError('Audit events are recorded in the outer transaction, not inside a savepoint')
     chain = _chain()
     event = AuditEvent(
         created_at=utcnow(), actor_id=getattr(actor, 'id', None),

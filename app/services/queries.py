@@ -17,6 +17,7 @@ INBOX_ORDERS = {
 
 
 INBOX_PAGE_SIZE = 50
+MAX_INBOX_OFFSET = 1_000_000  # far beyond any inbox; keeps a typed-in offset inside the database's integers
 
 
 def inbox(user, limit=INBOX_PAGE_SIZE, order='tenggat', offset=0):
@@ -41,7 +42,8 @@ def inbox(user, limit=INBOX_PAGE_SIZE, order='tenggat', offset=0):
 def inbox_page(user, page=1, order='tenggat', per_page=None):
     """(rows, has_next) of page `page` (from 1) of the user's inbox."""
     per_page = per_page or INBOX_PAGE_SIZE
-    rows = inbox(user, per_page + 1, order, (max(page, 1) - 1) * per_page)
+    offset = min((max(page, 1) - 1) * per_page, MAX_INBOX_OFFSET)
+    rows = inbox(user, per_page + 1, order, offset)
     return rows[:per_page], len(rows) > per_page
 
 

@@ -226,8 +226,8 @@ def test_history_is_dropped_but_the_state_and_the_trail_stay_exact_through_twent
 
 
 def test_a_diagram_with_a_parallel_gateway_keeps_its_whole_history(engine):
-    from tests.engine.test_versions import flow, minimal
     """Parallel joins merge the data of earlier passes, so such a diagram's history is not dropped."""
+    from tests.engine.test_versions import flow, minimal
     xml = minimal('<bpmn:parallelGateway id="Bagi"/><bpmn:userTask id="Tugas"/>'
                   '<bpmn:endEvent id="Cepat"/><bpmn:endEvent id="Lambat"/>'
                   + flow('Mulai', 'Bagi') + flow('Bagi', 'Cepat') + flow('Bagi', 'Tugas') + flow('Tugas', 'Lambat'))

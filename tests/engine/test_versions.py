@@ -1,4 +1,6 @@
 """Engine side of diagram versions: the structural rules, the dry run, comparing and migrating. No Flask."""
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -183,6 +185,36 @@ def test_migration_is_refused_when_the_current_step_changed_or_is_gone(engine):
     gone = engine.load(SHIPPED.replace('Task_Verifikasi', 'Task_Verifikasi2').encode(), 'sikanda')
     with pytest.raises(MigrationRefused, match='Verifikasi Laporan'):
         engine.migrate(old, gone, waiting.state)
+
+
+def at_publication(engine, model):
+    """Past the report and its verification: both are history dropped from the stored state."""
+    waiting = start_at_verification(engine, model)
+    return engine.complete(model, waiting.state, waiting.ready_tasks[0].task_id, VERIFY_YES)
+
+
+def test_migration_sees_passed_steps_whose_history_was_dropped(engine):
+    """A step the instance passed and the new version lacks is refused, though it is no longer in the tree."""
+    old = engine.load(SHIPPED.encode(), 'sikanda')
+    waiting = at_publication(engine, old)
+    in_tree = {task['task_spec'] for task in json.loads(waiting.state)['tasks'].values()}
+    assert 'Task_Pelaporan' not in in_tree  # only its counts are carried
+    without_report = re.sub(r'<bpmn:userTask id="Task_Pelaporan".*?</bpmn:userTask>', '', SHIPPED, flags=re.S)
+    without_report = (without_report.replace('<bpmn:flowNodeRef>Task_Pelaporan</bpmn:flowNodeRef>', '')
+                      .replace('<bpmn:sequenceFlow id="Flow_Pelaporan_Verifikasi" sourceRef="Task_Pelaporan" '
+                               'targetRef="Task_Verifikasi"/>', '')
+                      .replace('targetRef="Task_Pelaporan"', 'targetRef="Task_Verifikasi"'))
+    with pytest.raises(MigrationRefused, match='yang sudah dilalui "Pelaporan Informasi"'):
+        engine.migrate(old, engine.load(without_report.encode(), 'sikanda'), waiting.state)
+
+
+def test_migration_carries_the_dropped_history_over_to_renamed_elements(engine):
+    old = engine.load(SHIPPED.encode(), 'sikanda')
+    renamed = engine.load(SHIPPED.replace('Task_Pelaporan', 'Task_Lapor').encode(), 'sikanda')
+    moved = engine.migrate(old, renamed, at_publication(engine, old).state)
+    trail = engine.trail(renamed, moved.state)
+    assert trail.visits['Task_Lapor'] == 1 and 'Task_Pelaporan' not in trail.visits
+    assert ('Task_Lapor', 'Task_Verifikasi', 1) in trail.steps
 
 
 def minimal(body):
