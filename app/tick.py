@@ -106,7 +106,7 @@ def _produce_missing_documents(holder, report):
     """Documents whose rendering failed after their step (the step itself stands): tried again here, one
     per transaction; each failure is recorded, so a broken one waits and is given up after a few tries."""
     with unit_of_work():
-        missing = {instance_id: documents.missing_kinds(instance_id)
+        missing = {instance_id: documents.due_kinds(instance_id)
                    for instance_id in documents.instances_missing_outputs()}
     for instance_id, kinds in missing.items():
         for kind in kinds:

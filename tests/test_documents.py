@@ -573,6 +573,15 @@ class TestSafety:
         assert documents.instances_missing_outputs() == []                    # given up
         [notice] = db.session.execute(select(Notification).where(Notification.kind == 'dokumen_gagal')).scalars()
         assert notice.user_id == user('administrator1').id and 'Laporan Informasi' in notice.title
+        # a document given up does not hold up the report's next one
+        with unit_of_work():
+            [task] = queries.open_tasks(instance_id)
+            workflow.complete_task(task.id, user('administrator1'), workflow.Submission(data=helpers.PUBLISH))
+        assert documents.outstanding(instance_id) == (['rumusan_kebijakan'], ['laporan_informasi'])
+        assert documents.instances_missing_outputs() == [instance_id]
+        assert run_tick(utcnow()).documents == 1
+        assert [d.kind for d in documents.for_instance(instance_id)] == ['rumusan_kebijakan']
+        assert documents.outstanding(instance_id) == ([], ['laporan_informasi'])
 
     def test_portrait_photos_stay_upright(self):
         from PIL import Image

@@ -103,7 +103,7 @@ def report(instance_id):
     readable = documents.may_read(current_user, report)
     return render_template('inbox/report.html', report=report,
                            documents=documents.for_instance(instance_id) if readable else None,
-                           pending_documents=documents.missing_kinds(instance_id) if readable else [],
+                           outstanding=documents.outstanding(instance_id) if readable else ([], []),
                            may_regenerate=documents.may_regenerate(current_user, report),
                            follow_ups=follow_ups.for_instance(instance_id) if readable else [],
                            may_update_follow_ups=current_user.has_role(*follow_ups.UPDATERS),

@@ -135,16 +135,55 @@ def produce_outputs(instance_id, user):
 
 
 def record_failure(instance_id, kind, error):
-    """A document that could not be made: audited; after the last attempt the administrators are told."""
+    """A document that could not be made: audited; after its last attempt the administrators are told."""
     audit.record('document.failed', None, instance_id=instance_id, detail={'kind': kind, 'error': str(error)[:300]})
-    failures = _failure_count(instance_id)
+    failures, _last = failures_of(instance_id).get(kind, (0, None))
     if failures >= MAX_ATTEMPTS:
         report = queries.report_by_instance(instance_id)
         notice = notifications.Notice(
             'dokumen_gagal', f'{KINDS[kind]} laporan {report.nomor} gagal dibuat',
             f'Sudah dicoba {failures} kali; sistem berhenti mencoba. Periksa data laporan dan lampirannya, '
             'lalu hubungi pengelola sistem.', link=f'/laporan/{instance_id}', instance_id=instance_id)
-        notifications.notify(notifications.users_with_role(ADMINISTRATOR), notice, f'dokumen-gagal-{instance_id}')
+        notifications.notify(notifications.users_with_role(ADMINISTRATOR), notice,
+                             f'dokumen-gagal-{instance_id}-{kind}')
+
+
+def failures_of(instance_id):
+    """{kind: (failed attempts, when the last one failed)} of the instance's documents."""
+    found = {}
+    for detail, at in db.session.execute(select(AuditEvent.detail, AuditEvent.created_at).where(
+            AuditEvent.instance_id == instance_id, AuditEvent.action == 'document.failed')):
+        count, last = found.get(detail.get('kind'), (0, at))
+        found[detail.get('kind')] = (count + 1, max(last, at))
+    return found
+
+
+def due_kinds(instance_id, now=None):
+    """The missing documents the scheduler should try now: never failed, or failed fewer than
+    MAX_ATTEMPTS times and not within RETRY_AFTER."""
+    now = now or utcnow()
+    failures = failures_of(instance_id)
+    return [kind for kind in missing_kinds(instance_id)
+            if _may_try(*failures.get(kind, (0, None)), now)]
+
+
+def outstanding(instance_id, now=None):
+    """(being made, given up): the missing documents the scheduler will still make, and those it will
+    not (failed too often, or the step is older than the scheduler looks back)."""
+    now = now or utcnow()
+    failures = failures_of(instance_id)
+    recent = set(db.session.execute(select(HumanTask.form_key).where(
+        HumanTask.instance_id == instance_id, HumanTask.completed_at >= now - LOOKBACK)).scalars())
+    coming, given_up = [], []
+    for kind in missing_kinds(instance_id):
+        count, _last = failures.get(kind, (0, None))
+        alive = count < MAX_ATTEMPTS and dict(AUTOMATIC)[kind] in recent
+        (coming if alive else given_up).append(kind)
+    return coming, given_up
+
+
+def _may_try(count, last_failure, now):
+    return count == 0 or (count < MAX_ATTEMPTS and last_failure < now - RETRY_AFTER)
 
 
 def documents_since():
@@ -154,12 +193,12 @@ def documents_since():
 
 
 def instances_missing_outputs(limit=50):
-    """Instances whose step is done but whose document is not there (a failed render): the tick's work.
-    An instance that failed recently waits RETRY_AFTER; after MAX_ATTEMPTS failures it is left alone.
-    Only steps completed within LOOKBACK are looked at: an index range, so an idle tick stays cheap
-    however many reports there are."""
-    since = documents_since()
-    recent = select(HumanTask.instance_id).where(HumanTask.completed_at >= utcnow() - LOOKBACK,
+    """Instances with a document the scheduler should try now (see due_kinds): a step done, its document
+    not there, and that document neither given up nor failed within RETRY_AFTER. Only steps completed
+    within LOOKBACK are looked at: an index range, so an idle tick stays cheap however many reports
+    there are."""
+    now, since = utcnow(), documents_since()
+    recent = select(HumanTask.instance_id).where(HumanTask.completed_at >= now - LOOKBACK,
                                                  HumanTask.form_key.in_(SOURCE_FORMS))
 
     def without(kind):
@@ -170,16 +209,21 @@ def instances_missing_outputs(limit=50):
                                                 TaskSubmission.form_key == form_key)
         return (query.where(TaskSubmission.created_at >= since) if since else query).exists()
 
-    failures = (select(AuditEvent.instance_id, func.count().label('failures'),
-                       func.max(AuditEvent.created_at).label('last_failure'))
-                .where(AuditEvent.action == 'document.failed').group_by(AuditEvent.instance_id).subquery())
-    missing = or_(and_(Report.verified_at.is_not(None), done('verifikasi'), without('laporan_informasi')),
-                  and_(Report.published_at.is_not(None), done('publikasi'), without('rumusan_kebijakan')),
-                  and_(done('rakor'), without('notulen')))
-    retry = or_(failures.c.failures.is_(None),
-                and_(failures.c.failures < MAX_ATTEMPTS, failures.c.last_failure < utcnow() - RETRY_AFTER))
-    query = (select(Report.instance_id).outerjoin(failures, failures.c.instance_id == Report.instance_id)
-             .where(Report.instance_id.in_(recent), missing, retry).order_by(Report.instance_id).limit(limit))
+    def may_try(kind):
+        failed = (AuditEvent.instance_id == Report.instance_id, AuditEvent.action == 'document.failed',
+                  AuditEvent.detail['kind'].as_string() == kind)
+        count = select(func.count()).where(*failed).scalar_subquery()
+        last = select(func.max(AuditEvent.created_at)).where(*failed).scalar_subquery()
+        return or_(count == 0, and_(count < MAX_ATTEMPTS, last < now - RETRY_AFTER))
+
+    def wanted(kind, ready):
+        return and_(ready, without(kind), may_try(kind))
+
+    missing = or_(wanted('laporan_informasi', and_(Report.verified_at.is_not(None), done('verifikasi'))),
+                  wanted('rumusan_kebijakan', and_(Report.published_at.is_not(None), done('publikasi'))),
+                  wanted('notulen', done('rakor')))
+    query = (select(Report.instance_id).where(Report.instance_id.in_(recent), missing)
+             .order_by(Report.instance_id).limit(limit))
     return db.session.execute(query).scalars().all()
 
 
@@ -187,11 +231,6 @@ def _is_ready(source, since):
     if source is None or (since and source.created_at < since):
         return False
     return bool(expected_after(source.form_key, source.data))
-
-
-def _failure_count(instance_id):
-    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.instance_id == instance_id, AuditEvent.action == 'document.failed'))
 
 
 def regenerate(document_id, user):
