@@ -32,15 +32,12 @@ def after_step(instance_id, form_key, data, user):
         return StepDocuments()
     if current_app.config['DOCUMENTS_AFTER_STEP'] == 'tick':
         return StepDocuments(pending=kinds)
-    made, failed = make_step_documents(instance_id, form_key, user)
+    made, failed = _make_now(instance_id, user)
     return StepDocuments(made=made, failed=failed)
 
 
-def make_step_documents(instance_id, form_key, user):
-    """After a step with form `form_key`: (made, failed), the documents made now and the kinds that
-    could not be made. Steps that make no document cost nothing here."""
-    if form_key not in documents.SOURCE_FORMS:
-        return [], []
+def _make_now(instance_id, user):
+    """(made, failed): the instance's missing documents made now, and the kinds that could not be made."""
     with unit_of_work():
         kinds = documents.missing_kinds(instance_id)
     made, failed = [], []

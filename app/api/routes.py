@@ -55,10 +55,10 @@ MAX_TASKS_PER_PAGE = 200
 def list_tasks():
     """One page of the caller's inbox (`limit`, `offset`); a `Link: rel="next"` header when there is more."""
     limit = min(max(request.args.get('limit', queries.INBOX_PAGE_SIZE, type=int), 1), MAX_TASKS_PER_PAGE)
-    offset = min(max(request.args.get('offset', 0, type=int), 0), queries.MAX_INBOX_OFFSET)
-    rows = queries.inbox(g.api_user, limit + 1, offset=offset)
-    response = jsonify([task_json(task) for task, _report in rows[:limit]])
-    if len(rows) > limit:
+    offset = max(request.args.get('offset', 0, type=int), 0)
+    rows, has_next = queries.inbox_page(g.api_user, offset, limit)
+    response = jsonify([task_json(task) for task, _report in rows])
+    if has_next:
         response.headers['Link'] = f'<{url_for("api.list_tasks", limit=limit, offset=offset + limit)}>; rel="next"'
     return response
 

@@ -29,8 +29,8 @@ def home():
 def tasks():
     order = request.args.get('urut', 'tenggat')
     order = order if order in queries.INBOX_ORDERS else 'tenggat'
-    page = min(max(request.args.get('halaman', 1, type=int), 1), queries.MAX_INBOX_OFFSET)
-    rows, has_next = queries.inbox_page(current_user, page, order)
+    page = max(request.args.get('halaman', 1, type=int), 1)
+    rows, has_next = queries.inbox_page(current_user, (page - 1) * queries.INBOX_PAGE_SIZE, order=order)
     return render_template('inbox/home.html', rows=rows, order=order, page=page, has_next=has_next,
                            action_form=TaskActionForm())
 

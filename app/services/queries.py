@@ -39,12 +39,12 @@ def inbox(user, limit=INBOX_PAGE_SIZE, order='tenggat', offset=0):
     return db.session.execute(query).all()
 
 
-def inbox_page(user, page=1, order='tenggat', per_page=None):
-    """(rows, has_next) of page `page` (from 1) of the user's inbox."""
-    per_page = per_page or INBOX_PAGE_SIZE
-    offset = min((max(page, 1) - 1) * per_page, MAX_INBOX_OFFSET)
-    rows = inbox(user, per_page + 1, order, offset)
-    return rows[:per_page], len(rows) > per_page
+def inbox_page(user, offset=0, limit=None, order='tenggat'):
+    """(rows, has_next): `limit` of the user's open tasks from `offset` on, and whether more follow.
+    The offset is kept inside the database's integers whatever a client asks for."""
+    limit = limit or INBOX_PAGE_SIZE
+    rows = inbox(user, limit + 1, order, min(max(offset, 0), MAX_INBOX_OFFSET))
+    return rows[:limit], len(rows) > limit
 
 
 def report_count():
@@ -102,13 +102,6 @@ def photo_count(instance_id):
     """Photos submitted with the report's steps so far."""
     return db.session.scalar(select(func.count()).select_from(Attachment).where(
         Attachment.instance_id == instance_id, Attachment.submission_id.is_not(None)))
-
-
-def task(task_id):
-    row = db.session.get(HumanTask, task_id)
-    if row is None:
-        raise NotFoundError('Tugas tidak ditemukan')
-    return row
 
 
 def task_with_instance(task_id):

@@ -6,7 +6,7 @@ before that is not timed: the open task's id is looked up in its own unit of wor
 it) and the user is loaded again after db.session.remove(). The report step is the first completion after
 workflow.start_report and carries one small photo (stored on disk, hashed, audited). Before the rakor, its
 letter is made with documents.generate (rendered to PDF; timed as its own row, not as a completion). The
-documents a step calls for (app.step_documents.make_step_documents) are not made: they are outside
+documents a step calls for (app.step_documents.after_step) are not made: they are outside
 complete_task.
 
 TIDAK loop: one instance goes report → verify TIDAK 'kembalikan' → back to the reporter → … for 20 passes
