@@ -1,7 +1,7 @@
 """Shared test data and small clients for the web and API."""
 import io
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from PIL import Image
@@ -48,7 +48,7 @@ RAKOR = {'waktu_kegiatan': '2026-11-30T09:00', 'tempat': 'Aula Kesbangpol', 'aca
          'pembahasan': 'Kronologi.', 'kesimpulan': 'Mediasi.',
          'rencana_tindak_lanjut-0-tindakan': 'Memfasilitasi mediasi warga',
          'rencana_tindak_lanjut-0-penanggung_jawab': 'Camat Paringin',
-         'rencana_tindak_lanjut-0-batas_waktu': '2026-12-03'}
+         'rencana_tindak_lanjut-0-batas_waktu': None}  # set below: a deadline still ahead
 INVITATION = {'sifat': 'segera', 'lampiran': '-', 'hal': 'Undangan Rapat Koordinasi',
               'kepada': 'Kapolres Balangan\nDandim 1001', 'waktu_kegiatan': '2026-11-30T09:00',
               'tempat': 'Aula Kesbangpol', 'acara': 'Rakor penanganan sengketa batas lahan',
@@ -135,3 +135,9 @@ def hours_between(start_iso, end_iso):
 def wita_today():
     from app.timeutil import to_wita, utcnow
     return to_wita(utcnow()).date()
+
+
+# follow-up deadlines a month ahead, so that they are open (not late) whenever the suite runs
+DEADLINE = wita_today() + timedelta(days=30)
+LATER_DEADLINE = DEADLINE + timedelta(days=2)
+RAKOR['rencana_tindak_lanjut-0-batas_waktu'] = DEADLINE.isoformat()

@@ -14,6 +14,7 @@ from app.models import Attachment, AuditEvent, Document, DocumentCounter, Follow
 from app.services import audit, document_settings, documents, follow_ups, queries, users, workflow
 from app.services.attachments import Upload
 from app.services.errors import ConflictError, ValidationFailed
+from app.templating import tanggal
 from app.timeutil import to_wita, utcnow
 from app.uow import unit_of_work
 from tests import helpers
@@ -73,9 +74,9 @@ def notulen_data():
             'pimpinan_rapat': 'Sekretaris Daerah', 'notulis': 'Rina Marlina', 'peserta': 'Kapolres\nDandim 1001',
             'pembahasan': 'Kronologi sengketa dipaparkan camat.', 'kesimpulan': 'Mediasi difasilitasi camat.',
             'rencana_tindak_lanjut': [{'tindakan': 'Memfasilitasi mediasi warga', 'penanggung_jawab': 'Camat Paringin',
-                                       'batas_waktu': '2026-12-03'},
+                                       'batas_waktu': helpers.DEADLINE.isoformat()},
                                       {'tindakan': 'Patroli dialogis', 'penanggung_jawab': 'Polsek Paringin',
-                                       'batas_waktu': '2026-12-05'}]}
+                                       'batas_waktu': helpers.LATER_DEADLINE.isoformat()}]}
 
 
 def walk_to_rakor(bentuk='rakor'):
@@ -167,12 +168,12 @@ class TestDocumentText:
         assert notulen.kind == 'notulen' and notulen.nomor in words and letter.nomor in words
         for fact in ('NOTULEN RAPAT', 'Senin, 30 November 2026', 'Sekretaris Daerah', 'Rina Marlina', 'Kapolres',
                      'Kronologi sengketa dipaparkan camat.', 'Mediasi difasilitasi camat.',
-                     'Memfasilitasi mediasi warga', 'Camat Paringin', '3 Desember 2026', 'Polsek Paringin'):
+                     'Memfasilitasi mediasi warga', 'Camat Paringin', tanggal(helpers.DEADLINE), 'Polsek Paringin'):
             assert fact in words, fact
         actions = follow_ups.for_instance(instance_id)
         assert [(a.tindakan, a.penanggung_jawab, a.batas_waktu.isoformat(), a.status) for a in actions] == [
-            ('Memfasilitasi mediasi warga', 'Camat Paringin', '2026-12-03', 'terbuka'),
-            ('Patroli dialogis', 'Polsek Paringin', '2026-12-05', 'terbuka')]
+            ('Memfasilitasi mediasi warga', 'Camat Paringin', helpers.DEADLINE.isoformat(), 'terbuka'),
+            ('Patroli dialogis', 'Polsek Paringin', helpers.LATER_DEADLINE.isoformat(), 'terbuka')]
 
     def test_assignment_letter(self):
         configure_signers()
@@ -500,7 +501,8 @@ def test_the_letter_and_the_notulen_through_the_api(app, client):
     assert rows['type'] == 'list' and [f['name'] for f in rows['fields']] == ['tindakan', 'penanggung_jawab',
                                                                               'batas_waktu']
     notulen = {k: v for k, v in helpers.RAKOR.items() if not k.startswith('rencana')} | {
-        'rencana_tindak_lanjut': [{'tindakan': 'Mediasi', 'penanggung_jawab': 'Camat', 'batas_waktu': '2026-12-03'}]}
+        'rencana_tindak_lanjut': [{'tindakan': 'Mediasi', 'penanggung_jawab': 'Camat',
+                                   'batas_waktu': helpers.DEADLINE.isoformat()}]}
     refused = api.post(f'/tasks/{task["id"]}/complete', json=notulen)
     assert refused.status_code == 422 and '_document' in refused.get_json()['errors']
     assert api.post(f'/tasks/{task["id"]}/letter', json={'tempat': 'Aula'}).status_code == 422
@@ -515,7 +517,7 @@ def test_the_letter_and_the_notulen_through_the_api(app, client):
     with app.app_context():
         [action] = follow_ups.for_instance(instance_id)
         assert (action.tindakan, action.penanggung_jawab, action.batas_waktu.isoformat()) == (
-            'Mediasi', 'Camat', '2026-12-03')
+            'Mediasi', 'Camat', helpers.DEADLINE.isoformat())
         notulen_pdf = flat(pdf_text(documents.latest(instance_id, 'notulen'))[0])
         assert again.get_json()['nomor'] in notulen_pdf.replace(' ', '')   # the notulen cites its letter
 

@@ -154,7 +154,7 @@ def test_full_sop_on_a_phone(open_as, live_server):
     expect(admin.locator('#rencana_tindak_lanjut-2-tindakan')).to_be_focused()
     admin.locator('#rencana_tindak_lanjut-2-tindakan').fill('Patroli dialogis')
     admin.locator('#rencana_tindak_lanjut-2-penanggung_jawab').fill('Polsek Paringin')
-    admin.locator('#rencana_tindak_lanjut-2-batas_waktu').fill('2026-12-05')
+    admin.locator('#rencana_tindak_lanjut-2-batas_waktu').fill(helpers.LATER_DEADLINE.isoformat())
     admin.mouse.move(0, 0)   # no hover colour half-way through its transition while axe measures contrast
     admin.wait_for_timeout(300)
     check_page(admin, 'rakor dengan surat dan notulen')
