@@ -38,11 +38,13 @@ def _security_headers(response):
 def _init_extensions(app):
     from sqlalchemy import event
 
-    from app.extensions import csrf, db, file_store, login_manager, mailer, migrate
+    from app.auth.session_store import load_user
+    from app.extensions import csrf, db, file_store, limiter, login_manager, mailer, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / 'migrations'))
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = 'auth.login'
     login_manager.login_message = 'Silakan masuk untuk melanjutkan.'
@@ -51,11 +53,9 @@ def _init_extensions(app):
     file_store.init_app(app)
     mailer.init_app(app)
 
-    @login_manager.user_loader
-    def load_user(user_id):
-        from app.models import User
-        user = db.session.get(User, int(user_id))
-        return user if user and user.active else None
+    login_manager.user_loader(load_user)
+    # the session is checked (and its idle clock written) before a view runs, never inside its unit of work
+    app.before_request(_resume_session)
 
     with app.app_context():
         engine = db.engine
@@ -63,7 +63,16 @@ def _init_extensions(app):
             event.listen(engine, 'connect', _sqlite_pragmas)
 
 
+def _resume_session():
+    from flask import request
+    from flask_login import current_user
+
+    if request.endpoint not in ('static', 'vendor') and not request.path.startswith('/api/'):
+        current_user._get_current_object()
+
+
 def _register_blueprints(app):
+    from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.audit import bp as audit_bp
     from app.auth import bp as auth_bp
@@ -75,6 +84,7 @@ def _register_blueprints(app):
     from app.notifications import bp as notifications_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(diagrams_bp)
     app.register_blueprint(audit_bp)

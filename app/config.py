@@ -21,6 +21,15 @@ class Config:
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     WTF_CSRF_TIME_LIMIT = 8 * 3600
+    #: a browser session ends after this long without a request, and after this long in any case
+    SESSION_IDLE_MINUTES = 30
+    SESSION_LIFETIME_HOURS = 12
+    #: failed logins (web and API together) allowed per account and per client address
+    LOGIN_LIMIT_ACCOUNT = '5 per 15 minutes'
+    LOGIN_LIMIT_ADDRESS = '20 per 15 minutes'
+    #: where Flask-Limiter counts: memory (per worker process) or a shared store, e.g. redis://127.0.0.1:6379
+    RATELIMIT_STORAGE_URI = 'memory://'
+    RATELIMIT_HEADERS_ENABLED = True
     SQLALCHEMY_ENGINE_OPTIONS = {'pool_pre_ping': True}
     #: 'tick': a step's documents are rendered by the scheduler's next tick (its own process, so a
     #: request never waits 0.1-0.3 s for a PDF); 'inline': right after the step, in its request

@@ -22,6 +22,7 @@ MESSAGES = {
     409: 'Data telah diubah oleh pengguna lain. Muat ulang halaman lalu coba lagi.',
     413: 'Berkas terlalu besar. Kecilkan ukuran foto lalu coba lagi.',
     422: 'Data yang dikirim belum lengkap atau tidak valid.',
+    429: 'Terlalu banyak permintaan. Tunggu beberapa menit lalu coba lagi.',
     500: 'Terjadi kesalahan pada server. Data Anda tidak diubah; silakan coba lagi.',
 }
 
@@ -74,6 +75,8 @@ def register(app):
     def http_error(exc):
         if exc.code == 401 and not wants_json():
             return redirect('/login')
+        if exc.code == 429:  # the rate limit says which one ran out
+            return error_response(429, exc.description)
         return error_response(exc.code or 500)
 
     @app.errorhandler(Exception)

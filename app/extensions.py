@@ -1,4 +1,6 @@
 """Extension objects, created here and bound to the app in create_app()."""
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -19,6 +21,8 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# limits are set per route (the logins); the storage comes from RATELIMIT_STORAGE_URI
+limiter = Limiter(key_func=get_remote_address)
 workflow_engine = WorkflowEngine()
 file_store = FileStore()
 mailer = Mailer()

@@ -10,6 +10,7 @@ from app import wilayah
 from app.extensions import pdf_renderer
 from app.roles import ROLE_LABELS
 from app.services.document_settings import KINDS
+from app.services.users import PASSWORD_RULES
 from app.services.workflow import DECISION_FIELDS
 from app.timeutil import WITA, format_remaining, format_wita, to_wita, utcnow
 from forms import choices, form_class
@@ -126,6 +127,7 @@ def register(app):
     app.jinja_env.globals.update(display_value=display_value, field_label=field_label,
                                  describe_event=describe_event, action_label=action_label, now=utcnow)
     app.jinja_env.globals['document_title'] = lambda kind: KINDS.get(kind, kind)
+    app.jinja_env.globals['password_help'] = PASSWORD_RULES
     pdf_renderer.init_app(app, filters=DOCUMENT_FILTERS, globals_={'label': display_value})
 
     @app.route('/vendor/<path:filename>')

@@ -4,7 +4,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-PASSWORD = 'bench-password'  # noqa: S105 - the seeded demo users' password
+PASSWORD = 'bench-password-2026'  # noqa: S105 - the seeded demo users' password
 SQLITE = 'sqlite'  # empty_app(SQLITE): a fresh SQLite file even when a PostgreSQL URL is set
 
 

@@ -93,8 +93,8 @@ def main():
         with unit_of_work():
             processes.install_shipped_diagrams(FORM_CATALOG)
             for n in range(50):
-                users.create_user(f'petugas{n}', f'Petugas {n}', 'bench-password', [ROLES[n % 4]])
-            users.create_user('auditor', 'Auditor', 'bench-password', ['auditor'])
+                users.create_user(f'petugas{n}', f'Petugas {n}', 'bench-password-2026', [ROLES[n % 4]])
+            users.create_user('auditor', 'Auditor', 'bench-password-2026', ['auditor'])
         started = time.perf_counter()
         seed(db, args.events, 20_000, rng)
         print(f'seeded {args.events} events in {time.perf_counter() - started:.1f} s ({db.engine.dialect.name})')
@@ -116,7 +116,7 @@ def main():
     client = app.test_client()
     form = client.get('/login').get_data(as_text=True)
     token = form.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    client.post('/login', data={'csrf_token': token, 'username': 'auditor', 'password': 'bench-password'})
+    client.post('/login', data={'csrf_token': token, 'username': 'auditor', 'password': 'bench-password-2026'})
     pages = [('HTML, action filter', 'aksi=decision.taken'), ('HTML, kecamatan filter', 'kecamatan=63.11.03'),
              ('HTML, no filter', '')]
     for name, query in pages:

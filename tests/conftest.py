@@ -11,7 +11,7 @@ from tests import helpers
 
 PROCESS_TABLES = ['follow_up_actions', 'documents', 'document_counters', 'notifications', 'audit_events',
                   'attachments', 'task_submissions', 'human_tasks', 'reports',
-                  'process_instances', 'api_tokens']
+                  'process_instances', 'api_tokens', 'user_sessions']
 
 
 @pytest.fixture(scope='session')
@@ -50,8 +50,9 @@ def _clean_database(request):
     if 'app' not in request.fixturenames:
         return
     app = request.getfixturevalue('app')
-    from app.extensions import db
+    from app.extensions import db, limiter
     with app.app_context():
+        limiter.reset()  # failed logins of one test do not lock the next one out
         db.session.remove()
         with db.engine.begin() as conn:
             for table in PROCESS_TABLES:

@@ -11,12 +11,16 @@ class Unauthorized(ServiceError):
     status = 401
 
 
+def bearer_token():
+    """The token of the request's `Authorization: Bearer …` header, or None."""
+    scheme, _, token = request.headers.get('Authorization', '').partition(' ')
+    return token.strip() or None if scheme.lower() == 'bearer' else None
+
+
 def token_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
-        header = request.headers.get('Authorization', '')
-        scheme, _, token = header.partition(' ')
-        user = users.user_for_token(token.strip()) if scheme.lower() == 'bearer' else None
+        user = users.user_for_token(bearer_token())
         if user is None:
             raise Unauthorized('Token tidak ada, tidak valid atau kedaluwarsa')
         g.api_user = user

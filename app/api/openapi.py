@@ -228,7 +228,9 @@ def openapi_document():
                                                                    'properties': {'token': {'type': 'string'}}},
                 401, secured=False, body={'content': {'application/json': {'schema': {
                     'type': 'object', 'required': ['username', 'password'],
-                    'properties': {'username': {'type': 'string'}, 'password': {'type': 'string'}}}}}})},
+                    'properties': {'username': {'type': 'string'}, 'password': {'type': 'string'}}}}}}),
+                'delete': {'summary': 'Cabut token yang dipakai (keluar)', 'responses': {
+                    '204': {'description': 'Token dicabut'}, '401': {'description': 'Galat', **_json(ERROR)}}}},
             '/me': {'get': _op('Pengguna dan perannya', {'type': 'object', 'properties': {
                 'username': {'type': 'string'}, 'roles': {'type': 'array', 'items': {'type': 'string'}}}}, 401)},
             '/processes/{process_id}/instances': {'post': _op(

@@ -2,9 +2,10 @@ from flask import current_app, g, jsonify, request, url_for
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from app.api import bp
-from app.api.auth import Unauthorized, token_required
+from app.api.auth import Unauthorized, bearer_token, token_required
 from app.api.openapi import openapi_document
 from app.api.serialize import document_json, event_json, instance_json, task_json
+from app.auth.limits import login_limited, note_failed_login
 from app.services import audit, queries, users, views, workflow
 from app.services.attachments import Upload
 from app.services.errors import ValidationFailed
@@ -15,6 +16,7 @@ from forms.documents import LETTER_FORMS
 
 
 @bp.post('/auth/token')
+@login_limited
 def issue_token():
     body = request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
@@ -27,9 +29,19 @@ def issue_token():
             token = users.issue_token(user, current_app.config['API_TOKEN_HOURS'])
             audit.record('auth.token_issued', user, detail={'ip': request.remote_addr})
     if user is None:
+        note_failed_login()
         raise Unauthorized('Nama pengguna atau kata sandi salah')
     return jsonify({'token': token, 'token_type': 'Bearer',
                     'expires_in': current_app.config['API_TOKEN_HOURS'] * 3600})
+
+
+@bp.delete('/auth/token')
+@token_required
+def revoke_token():
+    """The client's logout: the token it presents stops working at once."""
+    with unit_of_work():
+        users.revoke_token(bearer_token(), g.api_user)
+    return '', 204
 
 
 @bp.get('/me')

@@ -4,8 +4,8 @@ from .document import Document, DocumentCounter, FollowUpAction, Setting
 from .notification import Notification, SchedulerLease
 from .process import HumanTask, ProcessDefinition, ProcessInstance, TaskSubmission
 from .report import Attachment, Report
-from .user import ApiToken, User, UserRole
+from .user import ApiToken, User, UserRole, UserSession
 
 __all__ = ['ApiToken', 'Attachment', 'AuditChainHead', 'AuditEvent', 'Document', 'DocumentCounter',
            'FollowUpAction', 'HumanTask', 'Notification', 'ProcessDefinition', 'ProcessInstance', 'Report',
-           'SchedulerLease', 'Setting', 'TaskSubmission', 'User', 'UserRole']
+           'SchedulerLease', 'Setting', 'TaskSubmission', 'User', 'UserRole', 'UserSession']

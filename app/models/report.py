@@ -55,6 +55,10 @@ class Attachment(db.Model):
     width: Mapped[int | None]
     height: Mapped[int | None]
     caption: Mapped[str | None] = mapped_column(String(500))
+    #: from the photo's EXIF, read before it is re-encoded without it (UTC; a time with no zone counts as WITA)
+    taken_at: Mapped[datetime | None]
+    gps_lat: Mapped[float | None]
+    gps_lon: Mapped[float | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     submission = relationship('TaskSubmission', back_populates='attachments')
