@@ -3,6 +3,7 @@ from wtforms.validators import Optional
 
 from app.roles import ROLE_LABELS
 from forms.base import SikandaForm
+from forms.choices import options
 from forms.tasks import MultiCheckboxField
 from forms.validators import max_length, required
 
@@ -12,7 +13,7 @@ class NewUserForm(SikandaForm):
                            render_kw={'autocomplete': 'off', 'autocapitalize': 'none'})
     full_name = StringField('Nama lengkap', validators=[required(), max_length(200)])
     email = EmailField('E-mail (untuk notifikasi, opsional)', validators=[Optional(), max_length(254)])
-    roles = MultiCheckboxField('Peran', choices=list(ROLE_LABELS.items()), validators=[required()])
+    roles = MultiCheckboxField('Peran', choices=options(ROLE_LABELS.items()), validators=[required()])
     password = PasswordField('Kata sandi awal', validators=[required(), max_length(200)],
                              render_kw={'autocomplete': 'new-password'})
     submit = SubmitField('Buat pengguna')
