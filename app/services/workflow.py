@@ -119,7 +119,7 @@ def complete_task(task_id, user, submission):
         _start_clock_when_learned(task, submission.data)
     opened = _apply_result(instance, result, now)
     reports.apply_step(report, task, submission.data, result, opened, now)
-    _audit_completion(user, task, instance, submission.data, photos, result)
+    _audit_completion(user, task, instance, submission.data, list(zip(photos, checked, strict=True)), result)
     _announce(opened, report)
     db.session.flush()
     return instance
@@ -189,9 +189,12 @@ def _task_event(action, user, task, **detail):
 
 
 def _audit_completion(user, task, instance, data, photos, result):
-    _task_event('task.completed', user, task, data=data, attachments=[p.id for p in photos])
-    for photo in photos:
-        _task_event('attachment.uploaded', user, task, attachment_id=photo.id, sha256=photo.sha256)
+    """`photos`: (stored row, checked upload) pairs; the uploaded file's own hash is kept as evidence too."""
+    _task_event('task.completed', user, task, data=data, attachments=[row.id for row, _ in photos])
+    for row, checked in photos:
+        _task_event('attachment.uploaded', user, task, attachment_id=row.id, sha256=row.sha256,
+                    original_sha256=checked.original_sha256, taken_at=row.taken_at and row.taken_at.isoformat(),
+                    gps=[row.gps_lat, row.gps_lon] if row.gps_lat is not None else None)
     decision = {k: data[k] for k in DECISION_FIELDS if data.get(k)}
     if decision:
         _task_event('decision.taken', user, task, **decision)
