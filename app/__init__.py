@@ -11,6 +11,7 @@ def create_app(config=None):
 
     from app import cli, errors, templating
     from app.config import load_config
+    from app.security_headers import add_security_headers
 
     app = Flask(__name__)
     load_config(app, config)
@@ -24,15 +25,8 @@ def create_app(config=None):
     errors.register(app)
     cli.register(app)
     templating.register(app)
-    app.after_request(_security_headers)
+    app.after_request(add_security_headers)
     return app
-
-
-def _security_headers(response):
-    response.headers.setdefault('X-Content-Type-Options', 'nosniff')
-    response.headers.setdefault('X-Frame-Options', 'DENY')
-    response.headers.setdefault('Referrer-Policy', 'same-origin')
-    return response
 
 
 def _init_extensions(app):

@@ -8,6 +8,7 @@ from app.diagrams.presenters import dry_run_summary, element_errors
 from app.diagrams.upload import bpmn_body
 from app.inbox.forms import TaskActionForm
 from app.roles import ADMINISTRATOR, DIAGRAM_READERS, PEMILIK_PROSES
+from app.security_headers import editor_policy
 from app.services import processes, queries
 from app.services.errors import ServiceError, ValidationFailed
 from app.uow import unit_of_work
@@ -59,6 +60,7 @@ def compare(process_id):
 
 @bp.route('/proses/<process_id>/editor')
 @roles_required(PEMILIK_PROSES)
+@editor_policy
 def editor(process_id):
     latest = processes.latest_definition(process_id)
     if latest is None:

@@ -39,6 +39,18 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture
+def new_context(new_context):
+    """pytest-playwright's contexts, each recording what the Content-Security-Policy blocks (check_page fails on it)."""
+
+    def _new_context(**kwargs):
+        context = new_context(**kwargs)
+        context.add_init_script(support.RECORD_CSP_VIOLATIONS)
+        return context
+
+    return _new_context
+
+
+@pytest.fixture
 def open_as(new_context, live_server):
     """open_as('verifikator1') -> a page in a fresh browser context, logged in through the login form."""
 

@@ -11,6 +11,12 @@ AXE_URL = '/vendor/axe-core/axe.min.js'  # from npm, served by the app itself
 PHONE = {'width': 360, 'height': 800}
 BLOCKING_IMPACTS = ('serious', 'critical')
 
+# installed in every page before its own scripts: what the Content-Security-Policy blocked, if anything
+RECORD_CSP_VIOLATIONS = """document.addEventListener('securitypolicyviolation', (e) => {
+  (window.__cspViolations = window.__cspViolations || []).push(
+    e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber);
+});"""
+
 RUN_AXE = """async () => {
   const result = await axe.run(document, {resultTypes: ['violations']});
   return result.violations.map(v => ({
@@ -49,10 +55,12 @@ def describe(violations):
 
 
 def check_page(page, label):
-    """The page passes axe-core (nothing serious or critical) and, on a phone, does not scroll sideways.
+    """The page passes axe-core (nothing serious or critical), the Content-Security-Policy blocked nothing on
+    it, and, on a phone, it does not scroll sideways.
 
     Violations of lower impact do not fail the test; they are written to test-artifacts/axe/ for review.
     """
+    assert_no_csp_violations(page, label)
     violations = axe_violations(page)
     blocking = [v for v in violations if v['impact'] in BLOCKING_IMPACTS]
     if violations:
@@ -67,6 +75,11 @@ def check_page(page, label):
         assert scroll_width <= width + 1, (
             f'"{label}" scrolls sideways at {width} px: content is {scroll_width} px wide; widest elements: '
             f'{widest_elements(page, width)}')
+
+
+def assert_no_csp_violations(page, label):
+    blocked = page.evaluate('() => window.__cspViolations || []')
+    assert not blocked, f'the Content-Security-Policy blocked something on "{label}" ({page.url}): {blocked}'
 
 
 def widest_elements(page, width):
