@@ -79,6 +79,73 @@ def register(app):
         for problem in report.problems:
             click.echo(f'Perhatian: {problem}', err=True)
 
+    @app.cli.command('backup')
+    @click.argument('path', type=click.Path(dir_okay=False))
+    @click.option('--overwrite', is_flag=True, help='Timpa PATH bila sudah ada.')
+    def backup_command(path, overwrite):
+        """Write a backup archive to PATH (tar, gzip when PATH ends in .gz): every table, the Alembic revision
+        and the stored files, with a manifest signed by SIKANDA_BACKUP_KEY or else SIKANDA_SECRET_KEY."""
+        import os
+
+        from app.services import backup
+        if not current_app.config.get('BACKUP_KEY') and current_app.config['SIKANDA_ENV'] == 'development' \
+                and not os.environ.get('SIKANDA_SECRET_KEY'):
+            click.echo('Perhatian: SECRET_KEY acak (SIKANDA_SECRET_KEY tidak diisi); arsip ini tidak dapat '
+                       'dipulihkan setelah aplikasi dimulai ulang. Isi SIKANDA_BACKUP_KEY.', err=True)
+        try:
+            summary = backup.create_backup(path, current_app.config['UPLOAD_DIR'], _backup_key(),
+                                           overwrite=overwrite, progress=lambda line: click.echo(f'  {line}'))
+        except backup.BackupError as exc:
+            click.echo(f'Pencadangan gagal: {exc}', err=True)
+            raise SystemExit(1) from None
+        click.echo(f'Cadangan selesai: {summary.path}')
+        click.echo(f'  {len(summary.tables)} tabel, {summary.rows} baris, {summary.files} berkas '
+                   f'({_mib(summary.file_bytes)}), revisi {summary.revision}')
+        click.echo(f'  arsip {_mib(summary.size)}, SHA-256 {summary.sha256}')
+        if summary.missing_files:
+            click.echo(f'Perhatian: {len(summary.missing_files)} berkas yang dirujuk basis data tidak ada di '
+                       f'direktori unggahan: {", ".join(summary.missing_files[:10])}', err=True)
+        if summary.unreferenced_files:
+            click.echo(f'  {summary.unreferenced_files} berkas di direktori unggahan tidak dirujuk basis data '
+                       '(tidak dicadangkan)')
+
+    @app.cli.command('restore')
+    @click.argument('path', type=click.Path(exists=True, dir_okay=False))
+    def restore_command(path):
+        """Restore a backup archive into an empty database and upload directory. The whole archive is checked
+        first; the schema is migrated when missing; the rows go in in one transaction."""
+        from flask_migrate import upgrade
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from app.services import backup
+        upload_dir, migrated = current_app.config['UPLOAD_DIR'], False
+        try:
+            archive = backup.verify_archive(path, _backup_key())
+            click.echo(f'Arsip utuh: {len(archive.members)} anggota sesuai manifest bertanda tangan, '
+                       f'revisi {archive.revision}, dibuat {archive.manifest["created_at"]}.')
+            revision = backup.code_revision(current_app.extensions['migrate'].directory)
+            if backup.check_target(archive, revision, upload_dir) == backup.SCHEMA_MISSING:
+                click.echo(f'Basis data tanpa skema: migrasi sampai revisi {archive.revision}.')
+                upgrade(revision=archive.revision)
+                migrated = True
+                backup.check_target(archive, revision, upload_dir)
+            with backup.FileWriter(upload_dir) as writer, unit_of_work():
+                summary = backup.load_archive(archive, writer, progress=lambda line: click.echo(f'  {line}'))
+        except (backup.BackupError, SQLAlchemyError, OSError) as exc:
+            refused = isinstance(exc, backup.BackupError)
+            click.echo(f'Pemulihan {"ditolak" if refused else "gagal, tidak ada data yang diubah"}: {exc}', err=True)
+            if migrated:
+                click.echo('Skema hasil migrasi tetap ada, tanpa data.', err=True)
+            raise SystemExit(1) from None
+        click.echo(f'Pemulihan selesai: {len(summary.tables)} tabel, {summary.rows} baris, {summary.files} berkas '
+                   f'({_mib(summary.file_bytes)}); arsip {_mib(summary.size)}, SHA-256 {summary.sha256}')
+        broken = audit.verify_chain()
+        if broken is None:
+            click.echo('Rantai audit utuh.')
+        else:
+            click.echo(f'Perhatian: rantai audit rusak mulai kejadian #{broken} (seperti di arsipnya; setelah '
+                       'pengarsipan periksa dengan audit verify --checkpoint).', err=True)
+
     audit_group = AppGroup('audit', help='Jejak audit.')
 
     @audit_group.command('verify')
@@ -104,3 +171,11 @@ def _parse_now(text):
     except ValueError:
         raise click.BadParameter(f'bukan waktu ISO-8601: {text}', param_hint='--now') from None
     return from_wita(value)
+
+def _backup_key():
+    from app.services import backup
+    return backup.backup_key(current_app.config.get('SECRET_KEY'), current_app.config.get('BACKUP_KEY'))
+
+
+def _mib(size):
+    return f'{size / (1024 * 1024):.1f} MiB'
