@@ -1,5 +1,4 @@
 """The audit area: the global log with filters, newest first, and its CSV export (auditors, superadmins)."""
-import csv
 import io
 
 from flask import Response, render_template, request, stream_with_context
@@ -8,6 +7,7 @@ from flask_login import current_user, login_required
 from app.audit import bp
 from app.audit.forms import AuditFilterForm
 from app.auth.decorators import roles_required
+from app.csv_export import SafeWriter
 from app.roles import AUDIT_READERS
 from app.services import audit, audit_log, queries
 from app.services.history import instance_history
@@ -49,7 +49,7 @@ def export():
 
 def _csv_rows(criteria):
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeWriter(buffer)
     writer.writerow(CSV_COLUMNS)
     for event in audit_log.every_event(criteria):
         writer.writerow([event.id, format_wita(event.created_at, with_zone=False), event.actor_username or '',

@@ -1,11 +1,11 @@
 """The early-warning dashboard and the SOP compliance report (page, drill-down per step, CSV export)."""
-import csv
 import io
 
 from flask import Response, render_template, request
 from flask_login import current_user
 
 from app.auth.decorators import roles_required
+from app.csv_export import SafeWriter
 from app.dashboard import bp
 from app.dashboard.forms import PeriodForm
 from app.services import audit, follow_ups
@@ -138,7 +138,7 @@ def compliance_export():
 
 def _csv(figures):
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeWriter(buffer)
     writer.writerow(CSV_COLUMNS)
     for group, key in CSV_GROUPS:
         for row in figures[key]:
