@@ -1,12 +1,13 @@
-"""Flask commands: seed-demo, create-user, install-diagrams, tick, audit verify (plus Flask-Migrate's db)."""
-from datetime import datetime
+"""Flask commands: seed-demo, create-user, install-diagrams, tick, audit verify, files sweep (plus Flask-Migrate's
+db)."""
+from datetime import datetime, timedelta
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from app.roles import ROLE_LABELS
-from app.services import audit, processes, queries, users
+from app.services import audit, files, processes, queries, users
 from app.tick import run_tick
 from app.timeutil import from_wita, utcnow
 from app.uow import unit_of_work
@@ -75,7 +76,7 @@ def register(app):
                    f'pengingat 50%: {report.reminded}; terlambat: {report.overdue}; '
                    f'notifikasi baru: {report.notifications}; '
                    f'e-mail terkirim: {report.emails_sent}, gagal: {report.emails_failed}; '
-                   f'dokumen dibuat: {report.documents}.')
+                   f'dokumen dibuat: {report.documents}; berkas yatim dihapus: {report.files_removed}.')
         for problem in report.problems:
             click.echo(f'Perhatian: {problem}', err=True)
 
@@ -161,6 +162,29 @@ def register(app):
 
     app.cli.add_command(audit_group)
 
+    files_group = AppGroup('files', help='Berkas unggahan dan dokumen di UPLOAD_DIR.')
+
+    @files_group.command('sweep')
+    @click.option('--grace-minutes', default=int(files.GRACE.total_seconds() // 60), show_default=True,
+                  type=click.IntRange(min=0),
+                  help='Hanya berkas yang lebih tua dari ini (berkas transaksi yang masih berjalan tidak disentuh).')
+    @click.option('--force', is_flag=True, help='Hapus juga bila sebagian besar berkas tidak dirujuk basis data.')
+    def files_sweep(grace_minutes, force):
+        """Remove stored files no attachment or document references (left by a killed process)."""
+        with unit_of_work():
+            swept = files.sweep(timedelta(minutes=grace_minutes), force=force)
+        for name in swept.removed:
+            click.echo(f'dihapus: {name}')
+        click.echo(f'{len(swept.removed)} berkas yatim dihapus ({swept.bytes} byte); '
+                   f'{swept.waiting} lebih muda dari {grace_minutes} menit dibiarkan.')
+        for name in swept.missing:
+            click.echo(f'Perhatian: berkas {name} dirujuk basis data tetapi tidak ada.', err=True)
+        if swept.refused:
+            click.echo(f'Tidak ada yang dihapus: {swept.refused}.', err=True)
+            raise SystemExit(1)
+
+    app.cli.add_command(files_group)
+
 
 def _parse_now(text):
     """--now as naive UTC; a time without a zone is WITA, the time officials read on their clocks."""
@@ -171,6 +195,7 @@ def _parse_now(text):
     except ValueError:
         raise click.BadParameter(f'bukan waktu ISO-8601: {text}', param_hint='--now') from None
     return from_wita(value)
+
 
 def _backup_key():
     from app.services import backup

@@ -1,7 +1,19 @@
 """Uploaded files on disk under generated names; metadata lives in the database."""
 import os
+import re
 import secrets
 from pathlib import Path
+from typing import NamedTuple
+
+# the names save() makes (32 hex digits and a suffix), and their '.part' while being written
+STORED_NAME = re.compile(r'[0-9a-f]{32}(\.[a-z0-9]{1,8})?(\.part)?')
+PART = '.part'
+
+
+class StoredFile(NamedTuple):
+    name: str
+    modified: float  # POSIX timestamp
+    size: int
 
 
 class FileStore:
@@ -16,10 +28,15 @@ class FileStore:
         """Write bytes under a fresh random name; returns that name."""
         name = secrets.token_hex(16) + suffix
         path = self.path(name)
-        tmp = path.with_suffix(path.suffix + '.part')
-        with open(tmp, 'wb') as handle:
-            handle.write(data)
-        os.replace(tmp, path)
+        tmp = path.with_suffix(path.suffix + PART)
+        try:
+            with open(tmp, 'wb') as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            # the caller never learns the name, so nobody else would remove it (e.g. a full disk)
+            tmp.unlink(missing_ok=True)
+            raise
         return name
 
     def path(self, name):
@@ -29,7 +46,23 @@ class FileStore:
         return self.root / name
 
     def delete(self, name):
+        """Remove a stored file; False when it was not there."""
         try:
             self.path(name).unlink()
         except FileNotFoundError:
-            pass
+            return False
+        return True
+
+    def listing(self):
+        """A StoredFile for every file save() made or is making; anything else in the directory (an
+        operator's file, a subdirectory) is not the store's and is left out."""
+        with os.scandir(self.root) as entries:
+            for entry in entries:
+                if not STORED_NAME.fullmatch(entry.name):
+                    continue
+                try:
+                    if entry.is_file(follow_symlinks=False):
+                        stat = entry.stat(follow_symlinks=False)
+                        yield StoredFile(entry.name, stat.st_mtime, stat.st_size)
+                except FileNotFoundError:  # removed meanwhile (a rolled-back transaction's clean-up)
+                    continue

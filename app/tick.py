@@ -1,6 +1,7 @@
 """`flask tick`: the scheduler's work in short transactions under the lease.
 
-Each item (an instance's timers, a reminder, an overdue mark, an e-mail, a missing document) is its own unit of work:
+Each item (an instance's timers, a reminder, an overdue mark, an e-mail, a missing document, the hourly sweep of
+stored files no row references) is its own unit of work:
 locks are held for one item only and taken in the same order as a person completing a task
 (instance, task, audit chain), a failing item is rolled back alone and retried on the next tick,
 and a sent e-mail is marked sent at once, so a crash never sends it again.
@@ -10,8 +11,8 @@ import smtplib
 from dataclasses import dataclass, field
 
 from app.engine import EngineError
-from app.extensions import mailer
-from app.services import documents, notifications, scheduler
+from app.extensions import file_store, mailer
+from app.services import documents, files, notifications, scheduler
 from app.uow import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ class TickReport:
     emails_sent: int = 0
     emails_failed: int = 0
     documents: int = 0
+    files_removed: int = 0
     problems: list = field(default_factory=list)
 
 
@@ -51,6 +53,7 @@ def run_tick(now, holder=None):
         _work_off_tasks(now, holder, report, scheduler.tasks_past_deadline, scheduler.mark_overdue, 'overdue')
         _deliver_emails(holder, report)
         _produce_missing_documents(holder, report)
+        _sweep_files(holder, report)
     except LeaseLost:
         report.problems.append('lease diambil alih tick lain; sisa pekerjaan dilanjutkan tick berikutnya')
     finally:
@@ -123,6 +126,22 @@ def _produce_missing_documents(holder, report):
                 _item(holder, report, documents.record_failure, instance_id, kind, exc)
                 continue
             report.documents += made is not None
+
+
+def _sweep_files(holder, report):
+    """Files left by a process killed before its transaction committed: at most once an hour, as one item
+    (an idle tick reads one settings row)."""
+    with unit_of_work():
+        if not files.sweep_due():
+            return
+    swept = _item(holder, report, files.sweep)
+    if swept is None:
+        return
+    report.files_removed += len(swept.removed)
+    if swept.refused:
+        report.problems.append(f'berkas yatim tidak dihapus: {swept.refused}')
+    if swept.missing:
+        report.problems.append(f'{len(swept.missing)} berkas yang dirujuk basis data tidak ada di {file_store.root}')
 
 
 def _deliver_emails(holder, report):
