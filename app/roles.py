@@ -22,6 +22,9 @@ LANE_ROLES = (AGEN, VERIFIKATOR, ADMINISTRATOR, PIMPINAN)
 REPORTER_LANE = ROLE_LABELS[AGEN]
 # roles that may read every report (the pimpinan reads published ones)
 READ_ALL_ROLES = (VERIFIKATOR, ADMINISTRATOR, AUDITOR, SUPERADMIN)
+# a report classified RAHASIA: besides its reporter and the people handling it (who did, hold or may take one of
+# its steps), only the oversight roles, who read every step's data in the audit trail anyway
+SECRET_READERS = (AUDITOR, SUPERADMIN)
 # roles that see every diagram version, drafts included (everyone reads the deployed one)
 DIAGRAM_READERS = (PEMILIK_PROSES, ADMINISTRATOR, AUDITOR, SUPERADMIN)
 # roles that read the global audit log

@@ -1,13 +1,17 @@
 """The report row: searchable fields copied from the steps, status, and who may see it."""
 from datetime import datetime
 
-from sqlalchemy import or_
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import aliased
 
 from app import wilayah
-from app.models import Report
-from app.roles import PIMPINAN, READ_ALL_ROLES, REPORTER_LANE
+from app.extensions import db
+from app.models import HumanTask, Report
+from app.models.process import TASK_OPEN
+from app.roles import PIMPINAN, READ_ALL_ROLES, REPORTER_LANE, SECRET_READERS
 from app.timeutil import from_wita
 
+RAHASIA = 'rahasia'
 REPORT_COLUMNS = ('judul', 'aspek', 'jenis_athg', 'tahap_konflik', 'eskalasi', 'sumber', 'klasifikasi')
 
 
@@ -47,18 +51,39 @@ def visible_clause(user):
     """SQL condition for the reports `user` may read (keep in step with can_view)."""
     own = Report.reporter_id == user.id
     if user.has_role(*READ_ALL_ROLES):
-        return or_(own, Report.status != 'draf')
-    if user.has_role(PIMPINAN):
-        return or_(own, Report.published_at.is_not(None))
-    return own
+        general = Report.status != 'draf'
+    elif user.has_role(PIMPINAN):
+        general = Report.published_at.is_not(None)
+    else:
+        return own
+    if not user.has_role(*SECRET_READERS):
+        task = aliased(HumanTask)  # the caller's query may join the tasks itself
+        involved = select(task.id).where(task.instance_id == Report.instance_id, _involvement(user, task))
+        general = and_(general, or_(Report.klasifikasi != RAHASIA, involved.exists()))
+    return or_(own, general)
 
 
 def can_view(user, report):
     if report.reporter_id == user.id:
         return True
     if user.has_role(*READ_ALL_ROLES):
-        return report.status != 'draf'
-    return user.has_role(PIMPINAN) and report.published_at is not None
+        general = report.status != 'draf'
+    else:
+        general = user.has_role(PIMPINAN) and report.published_at is not None
+    if general and report.klasifikasi == RAHASIA and not user.has_role(*SECRET_READERS):
+        return _involved(user, report)
+    return general
+
+
+def _involvement(user, task=HumanTask):
+    """A task of the report this user handled, holds, or may take now in one of their lanes."""
+    return or_(task.completed_by_id == user.id, task.claimed_by_id == user.id,
+               and_(task.status == TASK_OPEN, task.lane.in_(user.lanes)))
+
+
+def _involved(user, report):
+    return db.session.execute(select(HumanTask.id).where(HumanTask.instance_id == report.instance_id,
+                                                         _involvement(user)).limit(1)).first() is not None
 
 
 def parse_local_time(value):
