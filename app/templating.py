@@ -43,6 +43,10 @@ ACTION_LABELS = {
     'audit.exported': 'Jejak audit diekspor',
     'task.overdue': 'Melewati batas waktu (dieskalasi)', 'timer.fired': 'Timer berjalan',
     'timer.failed': 'Timer gagal dijalankan', 'compliance.exported': 'Laporan kepatuhan diekspor',
+    'auth.session_ended': 'Sesi berakhir', 'auth.token_revoked': 'Token API dicabut',
+    'user.disabled': 'Akun dinonaktifkan', 'user.enabled': 'Akun diaktifkan',
+    'user.sessions_ended': 'Semua sesi pengguna diakhiri', 'user.password_changed': 'Kata sandi diganti',
+    'files.swept': 'Berkas yatim dihapus',
 }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import ExifTags, Image
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db, file_store
 from app.models import Attachment, AuditEvent, Report
@@ -166,3 +167,36 @@ def test_a_photo_is_served_only_after_the_access_check(app, client):
     assert refused.status_code == 403 and response.get_data() not in refused.get_data()
     anonymous = app.test_client().get(f'/lampiran/{row.id}')
     assert anonymous.status_code == 302 and '/login' in anonymous.headers['Location']
+
+
+def test_a_refused_write_removes_the_new_file_but_a_failed_commit_keeps_it(app):
+    """A flush that fails certainly wrote nothing; a commit that fails may have committed, so its file stays
+    (the file sweep removes it later if no row names it)."""
+    from sqlalchemy import event
+
+    from app.models import User
+    from app.uow import unit_of_work
+
+    def new_file(session):
+        name = file_store.save(b'bukti', '.jpg')
+        session.info.setdefault('new_files', []).append(name)
+        return name
+
+    with app.app_context():
+        with pytest.raises(IntegrityError), unit_of_work() as session:
+            refused = new_file(session)
+            session.add(User(username='agen1', full_name='Kembar', password_hash='x'))   # a duplicate
+        assert not file_store.path(refused).exists()
+
+        def broken_connection(_connection):
+            raise ConnectionError('koneksi putus saat commit')
+
+        event.listen(db.engine, 'commit', broken_connection)
+        try:
+            with pytest.raises(ConnectionError), unit_of_work() as session:
+                kept = new_file(session)
+                session.execute(select(User.id).limit(1))   # the transaction has begun
+        finally:
+            event.remove(db.engine, 'commit', broken_connection)
+        assert file_store.path(kept).exists()
+        file_store.delete(kept)
