@@ -52,6 +52,7 @@ test-postgres:
 # a missed target is reported in the table, a benchmark that breaks (an error, an HTTP error) fails
 bench-quick:
 	.ci/with-postgres $(PY) -m bench --quick
+	.ci/with-postgres $(PY) -m bench.load --quick
 
 test: system-deps dev-deps lint test-sqlite test-postgres bench-quick
 

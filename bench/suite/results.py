@@ -20,8 +20,9 @@ class Row:
 
 
 class Results:
-    def __init__(self, meta):
+    def __init__(self, meta, title='SIKANDA benchmark', stem='bench-results'):
         self.meta = meta
+        self.title, self.stem = title, stem  # the Markdown heading; the files' name without suffix
         self.rows = []
         self.details = {}   # part -> raw figures (samples summarised) for the JSON file
         self.errors = []    # what went wrong in the benchmark itself (not target misses)
@@ -53,13 +54,14 @@ class Results:
         out.mkdir(parents=True, exist_ok=True)
         data = {'meta': self.meta, 'rows': [asdict(row) for row in self.rows], 'errors': self.errors,
                 'notes': self.notes, 'details': self.details}
-        (out / 'bench-results.json').write_text(json.dumps(data, indent=2, default=str) + '\n')
-        (out / 'bench-results.md').write_text(self.markdown())
-        return out / 'bench-results.json', out / 'bench-results.md'
+        json_path, md_path = out / f'{self.stem}.json', out / f'{self.stem}.md'
+        json_path.write_text(json.dumps(data, indent=2, default=str) + '\n')
+        md_path.write_text(self.markdown())
+        return json_path, md_path
 
     def markdown(self):
         meta = self.meta
-        lines = [f'# SIKANDA benchmark ({meta["mode"]})', '',
+        lines = [f'# {self.title} ({meta["mode"]})', '',
                  f'{meta["started"]} · {meta["machine"]} · {meta["databases"]} · commit {meta["commit"]} · '
                  f'{meta.get("duration_s", 0):.0f} s in all · load average {meta.get("load_at_start")} at the start, '
                  f'other processes used {meta.get("other_cpu_s", 0):.0f} CPU-s meanwhile', '',
