@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from app.roles import ROLE_LABELS
 from app.services import audit, files, processes, queries, users
+from app.services.errors import ValidationFailed
 from app.tick import run_tick
 from app.timeutil import from_wita, utcnow
 from app.uow import unit_of_work
@@ -39,6 +40,9 @@ def register(app):
                   help='Jumlah laporan contoh (hanya bila belum ada laporan)')
     def seed_demo(password, samples):
         """Demo users (one per role), the shipped diagram and sample reports on an empty database."""
+        problems = users.password_problems(password)
+        if problems:
+            raise click.ClickException('; '.join(problems))
         with unit_of_work():
             processes.install_shipped_diagrams(FORM_CATALOG)
             created = [users.create_user(u, name, password, roles) for u, name, roles in DEMO_USERS
@@ -59,8 +63,11 @@ def register(app):
     @click.password_option()
     def create_user(username, full_name, roles, email, password):
         """Create a user with one or more roles."""
-        with unit_of_work():
-            user = users.create_user(username, full_name, password, list(roles), email=email)
+        try:
+            with unit_of_work():
+                user = users.create_user(username, full_name, password, list(roles), email=email)
+        except ValidationFailed as exc:
+            raise click.ClickException('; '.join(sum(exc.errors.values(), []))) from None
         click.echo(f'Pengguna {user.username} dibuat dengan peran {", ".join(roles)}.')
 
     @app.cli.command('tick')
