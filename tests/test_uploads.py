@@ -200,3 +200,11 @@ def test_a_refused_write_removes_the_new_file_but_a_failed_commit_keeps_it(app):
             event.remove(db.engine, 'commit', broken_connection)
         assert file_store.path(kept).exists()
         file_store.delete(kept)
+
+
+def test_the_report_page_shows_when_and_where_a_photo_was_taken(app, client):
+    response = file_with_photos(client, [('IMG_0001.jpg', exif_photo())])
+    owner = app.test_client()
+    web_login(owner, 'agen1')
+    page = owner.get(f'/laporan/{response.get_json()["instance"]["id"]}').get_data(as_text=True)
+    assert 'Diambil 27-11-2026 14:05 WITA · GPS foto -2.32500, 115.47000' in page

@@ -27,6 +27,7 @@ REPORT_TEXT = ('judul', 'apa', 'siapa', 'alamat', 'mengapa', 'bagaimana', 'sumbe
                'keterangan_foto')
 SKIP = re.compile(r'/logout|/vendor/|/static/|\.csv|\.bpmn|/lampiran/|/dokumen/\d+$|unduh=1|/api/')
 MAX_PAGES = 80
+ARTIFACTS = helpers.ROOT / 'test-artifacts'
 
 
 def hostile(data, *fields):
@@ -116,6 +117,8 @@ def test_markup_in_user_text_is_escaped_on_every_page(app, hostile_reports, user
     expected = {path.format(full=full, returned=returned) for path in must_show}
     assert expected <= showing, f'{username}: the texts are not shown on {sorted(expected - showing)}'
     assert len(pages) >= len(expected) + 2
+    ARTIFACTS.mkdir(exist_ok=True)  # which pages were read, for review
+    (ARTIFACTS / f'xss-pages-{username}.txt').write_text('\n'.join(sorted(pages)) + '\n')
 
 
 def test_the_letter_and_notulen_pages_and_the_admin_pages_escape_too(app, hostile_reports):
