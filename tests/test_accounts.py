@@ -38,6 +38,17 @@ def age_sessions(app, username, **columns):
         db.session.commit()
 
 
+def signed_in_everywhere(app, username):
+    """`username` in a browser session and with an API token, and the superadmin's browser; plus the user's id."""
+    web = app.test_client()
+    web_login(web, username)
+    api = Api(app.test_client(), username)
+    admin = app.test_client()
+    web_login(admin, 'superadmin1')
+    with app.app_context():
+        return web, api, admin, users.find_user(username).id
+
+
 def test_passwords_are_stored_as_argon2id_hashes(app):
     with app.app_context():
         stored = users.find_user('agen1').password_hash
@@ -214,13 +225,7 @@ class TestApiTokens:
 
 class TestDisablingAnAccount:
     def test_disabled_at_once_on_the_web_and_the_api(self, app):
-        agent_web = app.test_client()
-        web_login(agent_web, 'agen1')
-        agent_api = Api(app.test_client(), 'agen1')
-        admin = app.test_client()
-        web_login(admin, 'superadmin1')
-        with app.app_context():
-            agent_id = users.find_user('agen1').id
+        agent_web, agent_api, admin, agent_id = signed_in_everywhere(app, 'agen1')
         page = admin.get(f'/admin/pengguna/{agent_id}').get_data(as_text=True)
         assert 'Sesi aktif' in page and '127.0.0.1' in page
         missing = web_post(admin, f'/admin/pengguna/{agent_id}/nonaktifkan', {'alasan': ''},
@@ -258,13 +263,7 @@ class TestDisablingAnAccount:
             assert users.find_user('superadmin1').active
 
     def test_sign_out_everywhere_and_a_new_password(self, app):
-        agent = app.test_client()
-        web_login(agent, 'agen2')
-        agent_api = Api(app.test_client(), 'agen2')
-        admin = app.test_client()
-        web_login(admin, 'superadmin1')
-        with app.app_context():
-            agent_id = users.find_user('agen2').id
+        agent, agent_api, admin, agent_id = signed_in_everywhere(app, 'agen2')
         url = f'/admin/pengguna/{agent_id}'
         assert web_post(admin, f'{url}/akhiri-sesi', {}, form_url=url).status_code == 302
         assert agent.get('/laporan-saya').status_code == 302 and agent_api.get('/me').status_code == 401

@@ -36,6 +36,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.storage import sync_directory
 from app.timeutil import utcnow
 
 FORMAT = 'sikanda-backup'
@@ -582,11 +583,7 @@ class FileWriter:
         return written
 
     def sync(self):
-        fd = os.open(self.root, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        sync_directory(self.root)
 
 
 def load_archive(archive, files, progress=None):
