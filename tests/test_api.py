@@ -213,3 +213,52 @@ def test_a_note_written_with_ya_is_kept(app, client):
     with app.app_context():
         [verification] = [s.data for s in queries.submissions(instance['id']) if s.bpmn_id == 'Task_Verifikasi']
     assert verification['catatan'] == 'Dicek bersama Polsek.' and verification['tindak_lanjut'] is None
+
+
+@pytest.mark.parametrize(('username', 'method', 'url'), [
+    ('auditor1', 'get', '/tasks/99999999999999999999'),
+    ('auditor1', 'get', '/instances/2147483648/history'),
+    ('auditor1', 'get', '/documents/2147483648'),
+    ('auditor1', 'get', '/processes/sikanda/versions/8093013251095531618304/bpmn'),
+    ('pemilikproses1', 'post', '/processes/sikanda/versions/2147483648/deploy'),
+    ('administrator1', 'post', '/instances/2147483648/migrate'),
+])
+def test_an_id_beyond_the_databases_integers_is_404(client, username, method, url):
+    response = getattr(Api(client, username), method)(url)
+    assert response.status_code == 404 and response.get_json()['status'] == 404
+
+
+def test_numbers_in_the_query_stay_inside_the_databases_integers(client):
+    Api(client, 'agen1').file_report()
+    auditor = Api(client, 'auditor1')
+    events = auditor.get('/audit/events').get_json()['events']
+    assert events and auditor.get(f'/audit/events?before={10**30}').get_json()['events'] == events
+    assert auditor.get(f'/audit/events?before={-10**30}&limit={10**30}').get_json()['events'] == []
+    page = auditor.get(f'/notifications?before={-10**40}&limit={-10**40}')
+    assert page.status_code == 200 and page.get_json()['notifications'] == []
+    assert Api(client, 'verifikator1').get(f'/tasks?limit={10**30}&offset={-10**30}').status_code == 200
+
+
+def test_a_nul_character_is_refused_before_it_reaches_the_database(client):
+    """PostgreSQL stores no NUL in text: anywhere in a request it is a 400, and nothing is written."""
+    refused = client.post('/api/v1/auth/token', json={'username': 'agen1\x00', 'password': helpers.PASSWORD})
+    assert refused.status_code == 400 and 'NUL' in refused.get_json()['error']
+    agent = Api(client, 'agen1')
+    task_id = agent.start()['tasks'][0]['id']
+    report = dict(helpers.REPORT, judul='Sengketa\x00lahan', foto=(io.BytesIO(helpers.image_bytes()), 'bukti.jpg'))
+    assert agent.post(f'/tasks/{task_id}/complete', data=report).status_code == 400
+    assert agent.post(f'/tasks/{task_id}/complete', json={'judul': ['Sengketa', 'lahan\x00']}).status_code == 400
+    assert agent.post('/processes/sik%00anda/instances').status_code == 400
+    assert Api(client, 'auditor1').get('/audit/events?actor=agen%001').status_code == 400
+    assert agent.get(f'/tasks/{task_id}').get_json()['status'] == 'terbuka'   # the step is still open
+
+
+def test_openapi_documents_the_refusals(client):
+    document = client.get('/api/v1/openapi.json').get_json()
+    token = document['paths']['/auth/token']['post']
+    assert token['security'] == [] and {'200', '401', '429'} <= set(token['responses'])
+    assert all('400' in operation['responses'] for operations in document['paths'].values()
+               for operation in operations.values())
+    kinds = document['components']['schemas']['Notification']['properties']['kind']['enum']
+    assert 'dokumen_gagal' in kinds   # a document the scheduler gave up on is announced too
+    assert '413' in document['paths']['/tasks/{task_id}/complete']['post']['responses']

@@ -4,6 +4,8 @@ from werkzeug.datastructures import MultiDict
 
 from app.api import bp
 from app.api.auth import token_required
+from app.api.openapi import MAX_ID
+from app.api.routes import int_arg
 from app.api.serialize import audit_event_json
 from app.audit.forms import AuditFilterForm
 from app.roles import AUDIT_READERS
@@ -24,6 +26,6 @@ def audit_events():
     form = AuditFilterForm(MultiDict({PARAMETERS[k]: v for k, v in request.args.items() if k in PARAMETERS}))
     if not form.validate():
         raise ValidationFailed('Filter tidak valid', form.errors)
-    limit = min(max(request.args.get('limit', audit_log.PAGE_SIZE, type=int), 1), MAX_LIMIT)
-    events, next_before = audit_log.page(form.criteria(), request.args.get('before', type=int), limit)
+    limit = int_arg('limit', audit_log.PAGE_SIZE, 1, MAX_LIMIT)
+    events, next_before = audit_log.page(form.criteria(), int_arg('before', None, 1, MAX_ID), limit)
     return jsonify({'events': [audit_event_json(e) for e in events], 'next_before': next_before})

@@ -1,8 +1,10 @@
 """GET /api/v1/notifications: the caller's in-app notifications, newest first."""
-from flask import g, jsonify, request
+from flask import g, jsonify
 
 from app.api import bp
 from app.api.auth import token_required
+from app.api.openapi import MAX_ID
+from app.api.routes import int_arg
 from app.api.serialize import notification_json
 from app.services import notifications
 
@@ -12,8 +14,8 @@ MAX_LIMIT = 200
 @bp.get('/notifications')
 @token_required
 def list_notifications():
-    limit = min(max(request.args.get('limit', 50, type=int), 1), MAX_LIMIT)
-    rows = notifications.for_user(g.api_user, limit + 1, request.args.get('before', type=int))
+    limit = int_arg('limit', 50, 1, MAX_LIMIT)
+    rows = notifications.for_user(g.api_user, limit + 1, int_arg('before', None, 1, MAX_ID))
     more = len(rows) > limit
     rows = rows[:limit]
     return jsonify({'notifications': [notification_json(row) for row in rows],
