@@ -77,6 +77,8 @@ def register(app):
             return redirect('/login')
         if exc.code == 429:  # the rate limit says which one ran out
             return error_response(429, exc.description)
+        if exc.code == 405 and exc.valid_methods:  # RFC 9110: a 405 names the methods the resource has
+            return *error_response(405), {'Allow': ', '.join(exc.valid_methods)}
         return error_response(exc.code or 500)
 
     @app.errorhandler(Exception)

@@ -1,8 +1,10 @@
 """The JSON API v1 fuzzed against its own OpenAPI description (schemathesis): every operation, for several
 roles, with data the description allows and data it does not. No response is a 5xx, and every response is
 one the description documents (status code, content type, body, headers); an operation that requires a
-token refuses the request without one."""
+token refuses the request without one. Then a few responses the fuzzing rarely meets, checked against the
+description one by one."""
 import collections
+import re
 from pathlib import Path
 
 import pytest
@@ -192,13 +194,14 @@ def test_token_endpoints_conform_to_their_description(app, client, subtests):
     """Signing in (401 for wrong credentials, 429 once the failures run out) and signing out."""
     schema = api_schema(app, client, {}, 'agen1')
     operations = [result.ok() for result in schema.get_all_operations() if result.ok().path == '/auth/token']
-    # signing out revokes the token it is sent, so each case gets a fresh one
-    # each sign-in checks a password hash (argon2, slow by design): fewer cases
+    # signing out revokes the token it is sent, so each case gets a fresh one; each sign-in checks a password
+    # hash (argon2, slow by design), so there are fewer cases
     seen = fuzz(operations, lambda operation: fresh_token(app, 'agen1'), subtests, settings(FUZZ, max_examples=6))
     assert {200, 401} <= seen['POST /auth/token'] and 204 in seen['DELETE /auth/token']
 
 
 def described(app, client):
+    """The description as the fuzzing reads it (every shape closed), to check one response against."""
     return api_schema(app, client, {}, 'agen1')
 
 
@@ -227,3 +230,16 @@ def test_the_login_limit_is_a_described_429(app, client):
         assert response.status_code == 401
     assert response.status_code == 429 and response.get_json()['status'] == 429
     described(app, client)['/auth/token']['POST'].validate_response(response)
+
+
+def test_a_method_a_path_does_not_have_is_405_naming_those_it_has(client):
+    """RFC 9110: the refusal of an undescribed method lists the described ones in `Allow`."""
+    document = client.get('/api/v1/openapi.json').get_json()
+    api = Api(client, 'auditor1')
+    for path, operations in document['paths'].items():
+        url = '/api/v1' + re.sub(r'\{\w+\}', lambda name: 'sikanda' if name[0] == '{process_id}' else '1', path)
+        for method in sorted({'get', 'post', 'put', 'patch', 'delete'} - set(operations)):
+            response = client.open(url, method=method.upper(), headers=api.headers)
+            assert response.status_code == 405 and response.get_json()['status'] == 405, (method, path)
+            allowed = {name.strip().lower() for name in response.headers['Allow'].split(',')}
+            assert allowed - {'head', 'options'} == set(operations), (method, path, allowed)
