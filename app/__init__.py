@@ -9,7 +9,7 @@ from pathlib import Path
 def create_app(config=None):
     from flask import Flask
 
-    from app import cli, errors, templating
+    from app import cli, errors, request_guards, templating
     from app.config import load_config
     from app.security_headers import add_security_headers
 
@@ -21,6 +21,7 @@ def create_app(config=None):
         count = int(app.config['PROXY_COUNT'])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     _init_extensions(app)
+    request_guards.register(app)
     _register_blueprints(app)
     errors.register(app)
     cli.register(app)

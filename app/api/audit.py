@@ -4,10 +4,9 @@ from werkzeug.datastructures import MultiDict
 
 from app.api import bp
 from app.api.auth import token_required
-from app.api.openapi import MAX_ID
-from app.api.routes import int_arg
 from app.api.serialize import audit_event_json
 from app.audit.forms import AuditFilterForm
+from app.request_guards import MAX_ID, int_arg
 from app.roles import AUDIT_READERS
 from app.services import audit_log
 from app.services.errors import PermissionDenied, ValidationFailed

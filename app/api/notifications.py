@@ -3,9 +3,8 @@ from flask import g, jsonify
 
 from app.api import bp
 from app.api.auth import token_required
-from app.api.openapi import MAX_ID
-from app.api.routes import int_arg
 from app.api.serialize import notification_json
+from app.request_guards import MAX_ID, int_arg
 from app.services import notifications
 
 MAX_LIMIT = 200

@@ -1,12 +1,12 @@
 """OpenAPI 3 description of the JSON API v1."""
 from app.dashboard.forms import EARLIEST, LATEST, MAX_DAYS
+from app.request_guards import MAX_ID  # ids in paths are the database's integers; a larger one is 404
 from app.services import compliance
 from app.services.document_settings import KINDS as DOCUMENT_KINDS
 from app.services.notifications import KIND_LABELS as NOTIFICATION_KINDS
 
 ERROR = {'$ref': '#/components/schemas/Error'}
-# ids and version numbers in paths are the database's integers; a larger one is 404
-MAX_ID = 2**31 - 1
+
 ERROR_DESCRIPTIONS = {
     400: 'Permintaan tidak dapat dibaca (mis. karakter NUL)',
     401: 'Token tidak ada, tidak valid atau kedaluwarsa',

@@ -3,60 +3,17 @@ from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from app.api import bp
 from app.api.auth import Unauthorized, bearer_token, token_required
-from app.api.openapi import MAX_ID, openapi_document
+from app.api.openapi import openapi_document
 from app.api.serialize import document_json, event_json, instance_json, task_json
 from app.auth.limits import login_limited, note_failed_login
+from app.request_guards import int_arg
 from app.services import audit, queries, users, views, workflow
 from app.services.attachments import Upload
-from app.services.errors import NotFoundError, ServiceError, ValidationFailed
+from app.services.errors import ValidationFailed
 from app.step_documents import after_step
 from app.uow import unit_of_work
 from forms import LaporanInformasiForm, form_for_task
 from forms.documents import LETTER_FORMS
-
-
-@bp.url_value_preprocessor
-def ids_in_range(_endpoint, values):
-    """An id in the path beyond the database's integers names nothing: 404, not a failed query."""
-    if any(isinstance(value, int) and value > MAX_ID for value in (values or {}).values()):
-        raise NotFoundError('Data tidak ditemukan')
-
-
-class InvalidRequest(ServiceError):
-    status = 400
-
-
-@bp.before_request
-def refuse_nul_characters():
-    """PostgreSQL keeps no NUL character in text, so no field may carry one: 400, not a failed query."""
-    texts = [request.path, *_names_and_values(request.args)]
-    if request.mimetype in ('multipart/form-data', 'application/x-www-form-urlencoded'):
-        texts += [*_names_and_values(request.form), *(upload.filename or '' for _name, uploads
-                                                      in request.files.lists() for upload in uploads)]
-    elif request.is_json:
-        texts.append(request.get_json(silent=True))
-    if any(_has_nul(text) for text in texts):
-        raise InvalidRequest('Permintaan memuat karakter NUL (\\u0000) yang tidak diizinkan')
-
-
-def _names_and_values(multidict):
-    return [text for name, values in multidict.lists() for text in (name, *values)]
-
-
-def _has_nul(value):
-    if isinstance(value, str):
-        return '\x00' in value
-    if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
-
-
-def int_arg(name, default, low, high):
-    """An integer query parameter brought into [low, high]; missing or not a number: the default."""
-    value = request.args.get(name, type=int)
-    return default if value is None else min(max(value, low), high)
 
 
 @bp.post('/auth/token')

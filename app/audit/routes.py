@@ -8,6 +8,7 @@ from app.audit import bp
 from app.audit.forms import AuditFilterForm
 from app.auth.decorators import roles_required
 from app.csv_export import SafeWriter
+from app.request_guards import int_arg
 from app.roles import AUDIT_READERS
 from app.services import audit, audit_log, queries
 from app.services.history import instance_history
@@ -28,7 +29,7 @@ def log():
     form = _filter_form()
     events, next_before = [], None
     if form.validate():
-        events, next_before = audit_log.page(form.criteria(), request.args.get('sebelum', type=int))
+        events, next_before = audit_log.page(form.criteria(), int_arg('sebelum', None))
     return render_template('audit/log.html', form=form, events=events, next_before=next_before,
                            filtered=not form.criteria().is_empty(), args=request.args.to_dict())
 

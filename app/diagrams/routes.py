@@ -7,6 +7,7 @@ from app.diagrams import bp
 from app.diagrams.presenters import dry_run_summary, element_errors
 from app.diagrams.upload import bpmn_body
 from app.inbox.forms import TaskActionForm
+from app.request_guards import int_arg
 from app.roles import ADMINISTRATOR, DIAGRAM_READERS, PEMILIK_PROSES
 from app.security_headers import editor_policy
 from app.services import processes, queries
@@ -50,7 +51,7 @@ def version_bpmn(process_id, version):
 @bp.route('/proses/<process_id>/bandingkan')
 @roles_required(*DIAGRAM_READERS)
 def compare(process_id):
-    old, new = request.args.get('dari', type=int), request.args.get('ke', type=int)
+    old, new = int_arg('dari', None), int_arg('ke', None)
     if old is None or new is None:
         return redirect(url_for('diagrams.versions', process_id=process_id))
     return render_template('diagrams/compare.html', process_id=process_id, old=old, new=new,
@@ -65,7 +66,7 @@ def editor(process_id):
     latest = processes.latest_definition(process_id)
     if latest is None:
         abort(404)
-    opened = processes.definition(process_id, request.args.get('versi', latest.version, type=int))
+    opened = processes.definition(process_id, int_arg('versi', latest.version))
     return render_template('diagrams/editor.html', process_id=process_id, opened=opened, latest=latest,
                            forms=FORM_CATALOG.labels(), action_form=TaskActionForm())
 
@@ -88,8 +89,8 @@ def save(process_id):
         xml = bpmn_body()
         with unit_of_work():
             draft, created = processes.save_draft(
-                process_id, xml, FORM_CATALOG, current_user, base_version=request.args.get('dasar', type=int),
-                expected_latest=request.args.get('terbaru', type=int), note=request.args.get('catatan'))
+                process_id, xml, FORM_CATALOG, current_user, base_version=int_arg('dasar', None),
+                expected_latest=int_arg('terbaru', None), note=request.args.get('catatan'))
             page = url_for('diagrams.version', process_id=process_id, version=draft.version)
             result = {'version': draft.version, 'created': created, 'url': page, 'sha256': draft.sha256,
                       'deploy_url': url_for('diagrams.deploy', process_id=process_id, version=draft.version)}

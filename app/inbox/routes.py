@@ -5,6 +5,7 @@ from app.auth.decorators import roles_required
 from app.extensions import file_store
 from app.inbox import bp
 from app.inbox.forms import TaskActionForm
+from app.request_guards import int_arg
 from app.roles import ADMINISTRATOR, AGEN, PIMPINAN, READ_ALL_ROLES
 from app.services import audit, documents, follow_ups, queries, views, workflow
 from app.services.attachments import Upload
@@ -29,7 +30,7 @@ def home():
 def tasks():
     order = request.args.get('urut', 'tenggat')
     order = order if order in queries.INBOX_ORDERS else 'tenggat'
-    page = max(request.args.get('halaman', 1, type=int), 1)
+    page = int_arg('halaman', 1)
     rows, has_next = queries.inbox_page(current_user, (page - 1) * queries.INBOX_PAGE_SIZE, order=order)
     return render_template('inbox/home.html', rows=rows, order=order, page=page, has_next=has_next,
                            action_form=TaskActionForm())

@@ -1,9 +1,10 @@
 """The bell: a person's notifications, newest first; opening one marks it read."""
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from app.inbox.forms import TaskActionForm
 from app.notifications import bp
+from app.request_guards import int_arg
 from app.services import notifications
 from app.uow import unit_of_work
 
@@ -13,7 +14,7 @@ PAGE_SIZE = 50
 @bp.route('/notifikasi')
 @login_required
 def index():
-    before = request.args.get('sebelum', type=int)
+    before = int_arg('sebelum', None)
     rows = notifications.for_user(current_user, PAGE_SIZE + 1, before)
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
