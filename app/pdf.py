@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from PIL import ImageFile
 
 TEMPLATES = Path(__file__).resolve().parent / 'templates' / 'documents'
 # WeasyPrint reports a refused resource as a warning; keep its font-subsetting chatter out of the logs
@@ -49,6 +50,10 @@ class PdfRenderer:
     def render(self, template, context, images=None):
         """Render `template` with `context`; `images` maps keys to (mime type, bytes)."""
         from weasyprint import HTML  # imported when first needed: it loads Pango and fonts
+
+        # importing WeasyPrint makes Pillow accept truncated images everywhere in the process; an uploaded
+        # photo must decode whole (our documents only embed photos that did)
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
 
         fetcher = _images_only(images or {})
         document = HTML(string=self.html(template, context), url_fetcher=fetcher, base_url='image:').render(

@@ -208,3 +208,15 @@ def test_the_report_page_shows_when_and_where_a_photo_was_taken(app, client):
     web_login(owner, 'agen1')
     page = owner.get(f'/laporan/{response.get_json()["instance"]["id"]}').get_data(as_text=True)
     assert 'Diambil 27-11-2026 14:05 WITA · GPS foto -2.32500, 115.47000' in page
+
+
+def test_a_truncated_photo_is_refused_after_a_document_was_rendered_too(app, client):
+    """WeasyPrint, once imported, tells Pillow to accept truncated images; uploads must still decode whole."""
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True               # as importing WeasyPrint leaves it
+    instance_id = Api(client, 'agen1').file_report()['id']
+    assert Api(client, 'verifikator1').complete_only_task(instance_id, helpers.VERIFY_YES).status_code == 200
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False       # the Laporan Informasi was rendered in the request
+    response = file_with_photos(client, [('terpotong.jpg', image_bytes(size=(400, 300))[:1500])])
+    assert response.status_code == 422 and 'bukan gambar' in response.get_json()['errors']['foto'][0]
