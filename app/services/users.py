@@ -56,8 +56,9 @@ def create_user(username, full_name, password, roles, actor=None, email=None):
     problems = {}
     if not username or not username.isascii() or not username.replace('_', '').replace('.', '').isalnum():
         problems['username'] = ['Nama pengguna hanya huruf, angka, titik dan garis bawah']
-    if password_problems(password, username):
-        problems['password'] = password_problems(password, username)
+    weak = password_problems(password, username)
+    if weak:
+        problems['password'] = weak
     unknown = [r for r in roles if r not in ROLE_LABELS]
     if unknown or not roles:
         problems['roles'] = ['Peran tidak dikenal: ' + ', '.join(unknown) if unknown else 'Pilih minimal satu peran']
@@ -81,20 +82,20 @@ class Account:
     """A user as the superadmin's list shows them."""
     user: User
     live_sessions: int
-    live_tokens: int
     last_seen_at: datetime | None
+    live_tokens: int
 
 
 def accounts(policy, now=None):
     """Every user with their live sessions and API tokens, by username."""
     now = now or utcnow()
-    seen = dict(((user_id, (count, last)) for user_id, count, last in db.session.execute(
+    seen = {user_id: (count, last) for user_id, count, last in db.session.execute(
         select(UserSession.user_id, func.count(), func.max(UserSession.last_seen_at))
-        .where(*sessions.live_conditions(policy, now)).group_by(UserSession.user_id))))
+        .where(*sessions.live_conditions(policy, now)).group_by(UserSession.user_id))}
     tokens = dict(db.session.execute(
         select(ApiToken.user_id, func.count()).where(ApiToken.revoked_at.is_(None), ApiToken.expires_at > now)
         .group_by(ApiToken.user_id)).all())
-    return [Account(user, seen.get(user.id, (0, None))[0], tokens.get(user.id, 0), seen.get(user.id, (0, None))[1])
+    return [Account(user, *seen.get(user.id, (0, None)), tokens.get(user.id, 0))
             for user in db.session.execute(select(User).order_by(User.username)).scalars()]
 
 
