@@ -1,5 +1,5 @@
-"""Flask commands: seed-demo, create-user, install-diagrams, tick, audit verify, files sweep (plus Flask-Migrate's
-db)."""
+"""Flask commands: seed-demo, create-user, install-diagrams, tick, audit verify, backup, restore, files sweep
+(plus Flask-Migrate's db)."""
 from datetime import datetime, timedelta
 
 import click

@@ -331,13 +331,18 @@ class _HashingReader:
         return data
 
 
-def _file_digest(path):
+def _digest_of(handle):
+    """(SHA-256 hex, size) of what an open file gives, read in chunks."""
     digest, size = hashlib.sha256(), 0
-    with open(path, 'rb') as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
+    while chunk := handle.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
     return digest.hexdigest(), size
+
+
+def _file_digest(path):
+    with open(path, 'rb') as handle:
+        return _digest_of(handle)
 
 
 # --- checking an archive ---------------------------------------------------------------------------------
@@ -401,12 +406,7 @@ def verify_archive(path, key):
                         signature = content
                     seen[member.name] = None
                     continue
-                digest, size = hashlib.sha256(), 0
-                handle = tar.extractfile(member)
-                while chunk := handle.read(CHUNK):
-                    digest.update(chunk)
-                    size += len(chunk)
-                seen[member.name] = (digest.hexdigest(), size)
+                seen[member.name] = _digest_of(tar.extractfile(member))
     except (tarfile.TarError, OSError, EOFError, gzip.BadGzipFile, ValueError) as exc:
         raise BackupError(f'Arsip rusak atau bukan arsip cadangan SIKANDA: {exc}') from None
     if manifest_body is None or signature is None:
